@@ -1,0 +1,1 @@
+//! Benchmarks of plateau: criterion benches and the end-to-end harness.

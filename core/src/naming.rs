@@ -1,0 +1,258 @@
+//! Every key shape of a plateau dataset (reference §2.1), so no other crate formats keys by
+//! hand.
+//!
+//! | object | key |
+//! |---|---|
+//! | metadata | `<uuid>.by-dataset-metadata.json` or `.msgpack.zstd` |
+//! | schema | `<uuid>/<table>/_common_metadata` |
+//! | data file | `<uuid>/<table>/<label>.parquet`, label = `[col=value/]*<uuid4 hex>` |
+//! | secondary index | `<uuid>/indices/<quote(col)>/<quote(iso time)>.by-dataset-index.parquet` |
+//! | legacy index | `<uuid>.<col>.by-dataset-index.parquet` |
+//!
+//! Label components keep their quoted form everywhere; only typed parsing
+//! ([`crate::partition_value`]) unquotes a value, because a binary value need not be UTF-8.
+
+use crate::error::{Error, Result};
+use crate::quote::{quote, quote_component, quote_component_bytes, unquote, unquote_bytes};
+
+/// Common stem of both metadata file suffixes.
+pub const METADATA_BASE_SUFFIX: &str = ".by-dataset-metadata";
+/// File name of a table's schema file.
+pub const COMMON_METADATA: &str = "_common_metadata";
+/// Suffix of secondary index files.
+pub const INDEX_SUFFIX: &str = ".by-dataset-index.parquet";
+/// Directory of a dataset's secondary index files, under `<uuid>/`.
+pub const INDICES_DIR: &str = "indices";
+/// The default (and in plateau 4 the only) table name.
+pub const DEFAULT_TABLE: &str = "table";
+/// Suffix of Parquet data files.
+pub const PARQUET_SUFFIX: &str = ".parquet";
+
+/// The two encodings of the metadata file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MetadataFormat {
+    /// `<uuid>.by-dataset-metadata.json` (plateau's default).
+    #[default]
+    Json,
+    /// `<uuid>.by-dataset-metadata.msgpack.zstd`.
+    Msgpack,
+}
+
+impl MetadataFormat {
+    /// Both formats in the order readers try them (JSON wins when both exist, as in plateau).
+    pub const READ_ORDER: [MetadataFormat; 2] = [MetadataFormat::Json, MetadataFormat::Msgpack];
+
+    /// The file suffix after [`METADATA_BASE_SUFFIX`].
+    pub fn extension(&self) -> &'static str {
+        match self {
+            MetadataFormat::Json => ".json",
+            MetadataFormat::Msgpack => ".msgpack.zstd",
+        }
+    }
+
+    /// Parses `json` or `msgpack` (case-insensitive), as plateau's `metadata_storage_format`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "json" => Ok(MetadataFormat::Json),
+            "msgpack" => Ok(MetadataFormat::Msgpack),
+            _ => Err(Error::invalid_input(format!(
+                "unknown metadata storage format encountered: {name}"
+            ))),
+        }
+    }
+}
+
+/// `<uuid>.by-dataset-metadata.<ext>`.
+pub fn metadata_key(uuid: &str, format: MetadataFormat) -> String {
+    format!("{uuid}{METADATA_BASE_SUFFIX}{}", format.extension())
+}
+
+/// If `key` is a metadata file, its uuid and format.
+pub fn parse_metadata_key(key: &str) -> Option<(&str, MetadataFormat)> {
+    MetadataFormat::READ_ORDER.into_iter().find_map(|format| {
+        let suffix = format!("{METADATA_BASE_SUFFIX}{}", format.extension());
+        key.strip_suffix(suffix.as_str())
+            .filter(|uuid| !uuid.is_empty() && !uuid.contains('/'))
+            .map(|uuid| (uuid, format))
+    })
+}
+
+/// `<uuid>/<table>/_common_metadata`.
+pub fn common_metadata_key(uuid: &str, table: &str) -> String {
+    format!("{uuid}/{table}/{COMMON_METADATA}")
+}
+
+/// `<uuid>/<table>/`: the prefix of every data file of the table.
+pub fn table_prefix(uuid: &str, table: &str) -> String {
+    format!("{uuid}/{table}/")
+}
+
+/// `<uuid>/indices/`: the prefix of every current-style index file.
+pub fn indices_prefix(uuid: &str) -> String {
+    format!("{uuid}/{INDICES_DIR}/")
+}
+
+/// The two prefixes under which a dataset's keys live: `<uuid>/` and `<uuid>.`.
+/// (`u` must not claim `u_other/`, so a bare string prefix is not enough.)
+pub fn dataset_prefixes(uuid: &str) -> [String; 2] {
+    [format!("{uuid}/"), format!("{uuid}.")]
+}
+
+/// Whether `key` belongs to dataset `uuid` (plateau's `storage_keys` filter).
+pub fn is_dataset_key(uuid: &str, key: &str) -> bool {
+    key.strip_prefix(uuid)
+        .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('.'))
+}
+
+/// `<uuid>/<table>/<label><suffix>` (suffix `.parquet`, `.csv` or `.csv.gz`).
+pub fn data_file_key(uuid: &str, table: &str, label: &str, suffix: &str) -> String {
+    format!("{uuid}/{table}/{label}{suffix}")
+}
+
+/// One `col=value` label component from an unquoted column and an already quoted value.
+pub fn label_component(column: &str, quoted_value: &str) -> String {
+    format!("{}={quoted_value}", quote_component(column))
+}
+
+/// A partition label: the components joined by `/`, then the base name.
+pub fn partition_label<S: AsRef<str>>(components: &[S], base: &str) -> String {
+    let mut label = String::new();
+    for c in components {
+        label.push_str(c.as_ref());
+        label.push('/');
+    }
+    label.push_str(base);
+    label
+}
+
+/// A key or label split into partition pairs and the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedKey {
+    /// `(unquoted column, value as quoted in the key)` for each `col=value` component.
+    pub pairs: Vec<(String, String)>,
+    /// The last component (file name or label base).
+    pub file: String,
+}
+
+/// Splits a partition label (`P=1/L=a%20b/<base>`) like plateau's `decode_key` does for the
+/// part below the table: every component that splits into exactly two parts on `=` is a pair,
+/// other middle components are skipped. A column that is not UTF-8 after unquoting is an
+/// error.
+pub fn decode_label(label: &str) -> Result<DecodedKey> {
+    let mut parts: Vec<&str> = label.split('/').collect();
+    let file = parts.pop().unwrap_or_default().to_owned();
+    let mut pairs = Vec::new();
+    for part in parts {
+        let mut split = part.split('=');
+        if let (Some(column), Some(value), None) = (split.next(), split.next(), split.next()) {
+            pairs.push((unquote(column)?, value.to_owned()));
+        }
+    }
+    Ok(DecodedKey { pairs, file })
+}
+
+/// A data file key split into uuid, table, partition pairs and file name; `None` for keys
+/// with fewer than three components.
+pub fn decode_data_key(key: &str) -> Result<Option<(String, String, DecodedKey)>> {
+    let mut split = key.splitn(3, '/');
+    let (Some(uuid), Some(table), Some(rest)) = (split.next(), split.next(), split.next()) else {
+        return Ok(None);
+    };
+    Ok(Some((uuid.to_owned(), table.to_owned(), decode_label(rest)?)))
+}
+
+/// Re-quotes a label component's value so that equivalent escapes compare equal
+/// (`%7e` → `~`, `%2f` → `%2F`), as plateau re-quotes labels of implicit partitions.
+pub fn normalize_quoted_value(quoted: &str) -> String {
+    quote_component_bytes(&unquote_bytes(quoted))
+}
+
+/// `<uuid>/indices/<quote(column)>/<quote(timestamp)>.by-dataset-index.parquet`. The column
+/// keeps `/` unescaped, exactly as plateau writes it.
+pub fn index_key(uuid: &str, column: &str, timestamp_iso: &str) -> String {
+    format!(
+        "{uuid}/{INDICES_DIR}/{}/{}{INDEX_SUFFIX}",
+        quote(column),
+        quote(timestamp_iso)
+    )
+}
+
+/// The legacy index key `<uuid>.<column>.by-dataset-index.parquet`.
+pub fn legacy_index_key(uuid: &str, column: &str) -> String {
+    format!("{uuid}.{column}{INDEX_SUFFIX}")
+}
+
+/// Checks plateau's uuid rule `[a-zA-Z0-9+\-_]+`.
+pub fn validate_uuid(uuid: &str) -> Result<()> {
+    let ok = !uuid.is_empty()
+        && uuid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidUuid(uuid.to_owned()))
+    }
+}
+
+/// A fresh uuid4 as 32 lowercase hex characters (plateau's `gen_uuid`), used for dataset
+/// uuids and partition base names.
+pub fn gen_uuid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shapes() {
+        assert_eq!(
+            metadata_key("u", MetadataFormat::Msgpack),
+            "u.by-dataset-metadata.msgpack.zstd"
+        );
+        assert_eq!(
+            parse_metadata_key("u.by-dataset-metadata.json"),
+            Some(("u", MetadataFormat::Json))
+        );
+        assert_eq!(parse_metadata_key("u/x.by-dataset-metadata.json"), None);
+        assert_eq!(common_metadata_key("u", "table"), "u/table/_common_metadata");
+        assert_eq!(
+            index_key("u", "foo/bar:x", "2000-01-01T01:01:01.000001"),
+            "u/indices/foo/bar%3Ax/2000-01-01T01%3A01%3A01.000001.by-dataset-index.parquet"
+        );
+        assert_eq!(legacy_index_key("u", "c"), "u.c.by-dataset-index.parquet");
+        let label = partition_label(&[label_component("level 1", "a%2Fb")], "abc");
+        assert_eq!(label, "level%201=a%2Fb/abc");
+        assert_eq!(
+            data_file_key("u", "table", &label, PARQUET_SUFFIX),
+            "u/table/level%201=a%2Fb/abc.parquet"
+        );
+    }
+
+    #[test]
+    fn decoding_skips_components_without_exactly_one_equals() {
+        let (uuid, table, decoded) = decode_data_key("u/t/a=1/junk/b=x=y/c=%C3%B6/f.parquet")
+            .unwrap()
+            .unwrap();
+        assert_eq!((uuid.as_str(), table.as_str()), ("u", "t"));
+        assert_eq!(
+            decoded.pairs,
+            vec![("a".into(), "1".into()), ("c".into(), "%C3%B6".into())]
+        );
+        assert_eq!(decoded.file, "f.parquet");
+        assert_eq!(decode_data_key("u/f.parquet").unwrap(), None);
+    }
+
+    #[test]
+    fn uuids() {
+        assert!(validate_uuid("abc-DEF_1+2").is_ok());
+        assert!(matches!(validate_uuid("a.b"), Err(Error::InvalidUuid(_))));
+        assert!(validate_uuid("").is_err());
+        let u = gen_uuid();
+        assert_eq!(u.len(), 32);
+        assert!(u.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(is_dataset_key("u", "u/x") && is_dataset_key("u", "u.by") && !is_dataset_key("u", "u_x/y"));
+        assert_eq!(normalize_quoted_value("%7e%2f"), "~%2F");
+    }
+}

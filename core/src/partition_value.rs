@@ -1,0 +1,1 @@
+//! Partition values as plateau writes them into keys (in progress).

@@ -1,0 +1,207 @@
+//! The blocking store facade on the memory and local-disk backends.
+
+use bytes::Bytes;
+use plateau_core::store::ObjectVersion;
+use plateau_core::{Error, Store};
+
+fn backends() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let local = Store::local(dir.path()).expect("local store");
+    vec![(Store::memory(), None), (local, Some(dir))]
+}
+
+fn b(s: &str) -> Bytes {
+    Bytes::from(s.to_owned())
+}
+
+#[test]
+fn put_get_head_delete_round_trip() {
+    for (store, _dir) in backends() {
+        let v = store.put("a/b.txt", b("hello")).unwrap();
+        assert!(v.e_tag.is_some(), "{store}: puts report an e-tag");
+        assert_eq!(store.get("a/b.txt").unwrap(), b("hello"));
+        assert_eq!(store.get_range("a/b.txt", 1..4).unwrap(), b("ell"));
+        assert_eq!(
+            store.get_ranges("a/b.txt", vec![0..1, 4..5]).unwrap(),
+            vec![b("h"), b("o")]
+        );
+        let head = store.head("a/b.txt").unwrap();
+        assert_eq!((head.key.as_str(), head.size), ("a/b.txt", 5));
+        assert!(store.exists("a/b.txt").unwrap());
+        store.delete("a/b.txt").unwrap();
+        assert!(!store.exists("a/b.txt").unwrap());
+        // Deleting a missing key is not an error.
+        store.delete("a/b.txt").unwrap();
+        store.delete("never/there").unwrap();
+        match store.get("a/b.txt") {
+            Err(Error::NotFound { key }) => assert_eq!(key, "a/b.txt"),
+            other => panic!("{store}: expected NotFound, got {other:?}"),
+        }
+        assert!(store.get_opt("a/b.txt").unwrap().is_none());
+    }
+}
+
+#[test]
+fn percent_escapes_reach_the_backend_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::local(dir.path()).unwrap();
+    let key = "u/table/P=a%20b/x.parquet";
+    store.put(key, b("data")).unwrap();
+    let on_disk = dir.path().join("u/table/P=a%20b/x.parquet");
+    assert!(on_disk.is_file(), "expected {} on disk", on_disk.display());
+    assert!(!dir.path().join("u/table/P=a b").exists());
+    assert_eq!(store.list_keys("u/").unwrap(), vec![key.to_owned()]);
+    assert_eq!(store.get(key).unwrap(), b("data"));
+
+    // Other escapes plateau produces survive too, in the memory backend as well.
+    for (store, _d) in backends() {
+        for key in [
+            "u/table/s=%C3%B6%2Fx/1.parquet",
+            "u/table/k=%25/2.parquet",
+            "u/indices/c/2000-01-01T01%3A01%3A01.000001%2B00%3A00.by-dataset-index.parquet",
+            "u/table/k=./3.parquet",
+            "u/table/k=/4.parquet",
+        ] {
+            store.put(key, b("x")).unwrap();
+            assert_eq!(store.get(key).unwrap(), b("x"), "{store}: {key}");
+            assert!(store.list_keys("u/").unwrap().contains(&key.to_owned()), "{store}: {key}");
+        }
+    }
+}
+
+#[test]
+fn list_uses_string_prefixes_and_sorts() {
+    for (store, _dir) in backends() {
+        for key in [
+            "u.by-dataset-metadata.json",
+            "u/table/b.parquet",
+            "u/table/a.parquet",
+            "u_ext/table/a.parquet",
+            "v/table/a.parquet",
+        ] {
+            store.put(key, b("x")).unwrap();
+        }
+        assert_eq!(
+            store.list_keys("u/").unwrap(),
+            vec!["u/table/a.parquet", "u/table/b.parquet"]
+        );
+        assert_eq!(
+            store.list_keys("u").unwrap(),
+            vec![
+                "u.by-dataset-metadata.json",
+                "u/table/a.parquet",
+                "u/table/b.parquet",
+                "u_ext/table/a.parquet"
+            ]
+        );
+        assert_eq!(store.list_keys("u/table/b").unwrap(), vec!["u/table/b.parquet"]);
+        assert_eq!(store.list_keys("").unwrap().len(), 5);
+        assert!(store.list_keys("nothing/").unwrap().is_empty());
+    }
+}
+
+#[test]
+fn conditional_puts_report_typed_conflicts() {
+    for (store, _dir) in backends() {
+        let first = store.put_if_absent("m.json", b("v1")).unwrap();
+        match store.put_if_absent("m.json", b("other")) {
+            Err(Error::CommitConflict { key, .. }) => assert_eq!(key, "m.json"),
+            other => panic!("{store}: expected a conflict, got {other:?}"),
+        }
+        assert_eq!(store.get("m.json").unwrap(), b("v1"), "{store}: nothing written");
+
+        let (_, read_version) = store.get_versioned("m.json").unwrap();
+        assert_eq!(read_version.e_tag, first.e_tag);
+        let second = store.put_if_match("m.json", b("v2"), &read_version).unwrap();
+        assert_eq!(store.get("m.json").unwrap(), b("v2"));
+
+        // A writer still holding the first version loses and changes nothing.
+        match store.put_if_match("m.json", b("stale"), &read_version) {
+            Err(Error::CommitConflict { key, .. }) => assert_eq!(key, "m.json"),
+            other => panic!("{store}: expected a conflict, got {other:?}"),
+        }
+        assert_eq!(store.get("m.json").unwrap(), b("v2"));
+        store.put_if_match("m.json", b("v3"), &second).unwrap();
+        assert_eq!(store.get("m.json").unwrap(), b("v3"));
+
+        // Updating a missing object is a conflict as well.
+        let missing = store.put_if_match("gone.json", b("x"), &ObjectVersion::default());
+        assert!(matches!(missing, Err(Error::CommitConflict { .. })), "{store}: {missing:?}");
+        assert!(!store.exists("gone.json").unwrap());
+        // The local lock directory never shows up in listings.
+        assert_eq!(store.list_keys("").unwrap(), vec!["m.json"]);
+    }
+}
+
+#[test]
+fn concurrent_conditional_updates_have_exactly_one_winner() {
+    for (store, _dir) in backends() {
+        store.put("m.json", b("v0")).unwrap();
+        let (_, version) = store.get_versioned("m.json").unwrap();
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let store = store.clone();
+                let version = version.clone();
+                std::thread::spawn(move || {
+                    store.put_if_match("m.json", Bytes::from(format!("w{i}")), &version)
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "{store}: {results:?}");
+        assert!(results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(Error::CommitConflict { .. }))));
+    }
+}
+
+#[test]
+fn blocking_calls_work_inside_a_tokio_runtime() {
+    let store = Store::memory();
+    for flavor in ["current_thread", "multi_thread"] {
+        let rt = match flavor {
+            "current_thread" => tokio::runtime::Builder::new_current_thread().build(),
+            _ => tokio::runtime::Builder::new_multi_thread().worker_threads(1).build(),
+        }
+        .unwrap();
+        let store = store.clone();
+        let got = rt.block_on(async move {
+            store.put("k", b("v")).unwrap();
+            store.get("k").unwrap()
+        });
+        assert_eq!(got, b("v"), "{flavor}");
+    }
+}
+
+#[test]
+fn urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sub");
+    for url in [
+        root.display().to_string(),
+        format!("file://{}", root.display()),
+        format!("hfs://{}", root.display()),
+    ] {
+        let store = Store::from_url(&url).unwrap();
+        store.put("k", b("v")).unwrap();
+        assert!(root.join("k").is_file(), "{url}");
+        std::fs::remove_file(root.join("k")).unwrap();
+    }
+    for url in ["memory://", "hmemory://"] {
+        let store = Store::from_url(url).unwrap();
+        store.put("k", b("v")).unwrap();
+        assert_eq!(store.get("k").unwrap(), b("v"));
+    }
+    assert!(matches!(
+        Store::from_url("ftp://x/y"),
+        Err(Error::InvalidInput(_))
+    ));
+    #[cfg(not(feature = "aws"))]
+    assert!(matches!(
+        Store::from_url("s3://bucket/prefix"),
+        Err(Error::Unsupported(_))
+    ));
+    assert!(matches!(Store::memory().get("bad//key"), Err(Error::InvalidInput(_))));
+}

@@ -1,0 +1,3 @@
+//! One-call blocking API mirroring `plateau.io.eager`.
+//!
+//! Filled by the dataset-lifecycle milestone.
