@@ -91,13 +91,15 @@ fn parse_fixed_offset(tz: &str) -> Option<FixedOffset> {
         b'-' => (-1, &tz[1..]),
         _ => return None,
     };
+    // `HH:MM`, `HHMM`, and `HH:MM:SS` (historic local mean time offsets have seconds).
     let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if !matches!(digits.len(), 4 | 6) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
-    let minutes: i32 = digits[2..].parse().ok()?;
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+    let minutes: i32 = digits[2..4].parse().ok()?;
+    let seconds: i32 = digits.get(4..).filter(|s| !s.is_empty()).map_or(Some(0), |s| s.parse().ok())?;
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60 + seconds))
 }
 
 /// `+HH:MM` for an offset in seconds (seconds beyond minutes are appended as `:SS`).
