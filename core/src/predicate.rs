@@ -615,7 +615,7 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 
 /// Bytes of a hex string (either case), `None` if malformed.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
