@@ -1,0 +1,687 @@
+//! [`ParquetSerializer`]: plateau's data files (reference §2.10), read with projection,
+//! row-group pruning ([`crate::pruning`]) and ranged I/O.
+//!
+//! # Reading from a store
+//!
+//! [`ParquetSerializer::restore`] makes at most four store calls, whatever the file size:
+//!
+//! 1. `HEAD` for the size, then one ranged `GET` of the last [`FOOTER_PREFETCH`] bytes, which
+//!    holds the footer of all but very wide files (a larger footer is fetched once more with
+//!    its exact size). A file no larger than the prefetch is fetched whole instead.
+//! 2. Row groups are chosen from the footer's statistics, and the byte ranges of the
+//!    projected column chunks of those row groups (only those) are fetched with one
+//!    [`Store::get_ranges`] call, which remote backends coalesce into few requests.
+//! 3. The chunks are decoded on the calling thread from those in-memory buffers.
+//!
+//! A read without `columns` and `predicates` needs the whole file anyway and is one `GET`.
+
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, RecordBatchOptions};
+use arrow::compute::{cast_with_options, concat_batches, CastOptions};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
+use bytes::{Buf, Bytes};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{ChunkReader, Length};
+use plateau_core::{Error, Result, Store};
+
+pub use parquet::basic::Compression;
+pub use parquet::file::properties::EnabledStatistics;
+
+use crate::pruning;
+use crate::serializer::{ReadOptions, ReadRequest, Serializer};
+
+/// How many bytes at the end of a file are fetched to read its footer. Footers of typical
+/// plateau files (tens of columns, a few row groups) are a few KiB.
+pub const FOOTER_PREFETCH: u64 = 64 * 1024;
+
+/// The key-value metadata key of the pandas metadata.
+const PANDAS_METADATA_KEY: &str = "pandas";
+
+/// Writes record batches as Parquet and reads them back.
+///
+/// Defaults match plateau's `ParquetSerializer()`: snappy compression, one row group per
+/// 1,048,576 rows (pyarrow's and arrow-rs's default), dictionary encoding on, statistics on,
+/// data page v1, and the Arrow schema stored under `ARROW:schema`, so pyarrow reads back the
+/// exact Arrow types (large strings, dictionaries, time zones).
+///
+/// **Nanosecond timestamps are stored as nanoseconds** (Parquet `TIMESTAMP(NANOS)`, format
+/// 2.6). plateau writes with `coerce_timestamps="us"` and so fails on timestamps that are not
+/// whole microseconds; arrow-rs has no such limit, and pyarrow 26 / plateau 4.6 read such
+/// files back as `timestamp[ns]` (with their time zone) and the same values, checked by
+/// `serialization/tests/python/check_pyarrow_reads.py`. Millisecond and microsecond
+/// timestamps are stored as they are. Parquet has no unit for **seconds** and no 64-bit
+/// **dates**, and pyarrow reads arrow-rs's untyped `INT64` for them as plain integers, so
+/// `timestamp[s]` is written as `timestamp[ms]` and `date64` as `date32` (lossless; what
+/// pyarrow itself writes) and read back in those types.
+///
+/// ```
+/// use plateau_serialization::parquet::{Compression, ParquetSerializer};
+///
+/// let serializer = ParquetSerializer::default()
+///     .with_compression(Compression::ZSTD(Default::default()))
+///     .with_chunk_size(Some(50_000))
+///     .unwrap();
+/// assert_eq!(serializer.chunk_size(), Some(50_000));
+/// assert!(ParquetSerializer::default().with_chunk_size(Some(0)).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParquetSerializer {
+    compression: Compression,
+    chunk_size: Option<usize>,
+    statistics: EnabledStatistics,
+    key_value_metadata: Vec<(String, String)>,
+}
+
+impl Default for ParquetSerializer {
+    fn default() -> Self {
+        Self {
+            compression: Compression::SNAPPY,
+            chunk_size: None,
+            statistics: EnabledStatistics::Page,
+            key_value_metadata: Vec::new(),
+        }
+    }
+}
+
+impl ParquetSerializer {
+    /// A serializer with plateau's arguments: `compression` and `chunk_size` (rows per row
+    /// group, `None` for the default). `Some(0)` is [`Error::InvalidInput`].
+    pub fn new(compression: Compression, chunk_size: Option<usize>) -> Result<Self> {
+        Self::default()
+            .with_compression(compression)
+            .with_chunk_size(chunk_size)
+    }
+
+    /// Sets the compression codec. Default: snappy.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Sets the maximum number of rows per row group (plateau's `chunk_size`). `None` (the
+    /// default): 1,048,576. Small row groups let readers skip more data by statistics at the
+    /// cost of larger footers. `Some(0)` is [`Error::InvalidInput`].
+    pub fn with_chunk_size(mut self, chunk_size: Option<usize>) -> Result<Self> {
+        if chunk_size == Some(0) {
+            return Err(Error::invalid_input(
+                "cannot initialize ParquetSerializer because chunk size < 1",
+            ));
+        }
+        self.chunk_size = chunk_size;
+        Ok(self)
+    }
+
+    /// Sets which statistics are written. Default: [`EnabledStatistics::Page`] (row-group
+    /// statistics, which pruning uses, plus a page index other engines can use).
+    pub fn with_statistics(mut self, statistics: EnabledStatistics) -> Self {
+        self.statistics = statistics;
+        self
+    }
+
+    /// Adds (or replaces) a key-value entry of the file metadata, such as the `pandas`
+    /// metadata plateau's readers use. Default: none besides `ARROW:schema`.
+    pub fn with_key_value_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        let key = key.into();
+        let value = value.into();
+        match self.key_value_metadata.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.key_value_metadata.push((key, value)),
+        }
+        self
+    }
+
+    /// The compression codec.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The maximum number of rows per row group, `None` for the default.
+    pub fn chunk_size(&self) -> Option<usize> {
+        self.chunk_size
+    }
+
+    /// The extra key-value metadata entries.
+    pub fn key_value_metadata(&self) -> &[(String, String)] {
+        &self.key_value_metadata
+    }
+
+    fn writer_properties(&self) -> Result<WriterProperties> {
+        let mut builder = WriterProperties::builder()
+            .set_compression(self.compression)
+            .set_statistics_enabled(self.statistics)
+            .set_dictionary_enabled(true);
+        match self.chunk_size {
+            // The writer panics on 0; reject it as plateau does.
+            Some(0) => {
+                return Err(Error::invalid_input(
+                    "cannot initialize ParquetSerializer because chunk size < 1",
+                ))
+            }
+            Some(rows) => builder = builder.set_max_row_group_row_count(Some(rows)),
+            None => {}
+        }
+        if !self.key_value_metadata.is_empty() {
+            builder = builder.set_key_value_metadata(Some(
+                self.key_value_metadata
+                    .iter()
+                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                    .collect(),
+            ));
+        }
+        Ok(builder.build())
+    }
+
+    /// The metadata of a Parquet file held in memory (`key` names it in errors).
+    fn metadata_from_bytes(bytes: &Bytes, key: &str) -> Result<ParquetMetaData> {
+        ParquetMetaDataReader::new()
+            .parse_and_finish(bytes)
+            .map_err(|e| corrupt(key, e))
+    }
+}
+
+impl Serializer for ParquetSerializer {
+    fn file_suffix(&self) -> &'static str {
+        ".parquet"
+    }
+
+    fn serialize(&self, batch: &RecordBatch) -> Result<Bytes> {
+        let properties = self.writer_properties()?;
+        let batch = with_writable_types(batch)?;
+        let mut buffer = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut buffer, batch.schema(), Some(properties))?;
+        writer.write(&batch)?;
+        writer.close()?;
+        Ok(Bytes::from(buffer))
+    }
+
+    fn deserialize(&self, bytes: Bytes, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
+        let metadata = Self::metadata_from_bytes(&bytes, key)?;
+        read(Source::Memory(bytes), Arc::new(metadata), key, options)
+    }
+
+    fn restore(&self, store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
+        if options.columns.is_none() && options.predicates.is_none() {
+            // Every byte is needed: one GET beats footer-then-chunks.
+            return self.deserialize(store.get(key)?, key, options);
+        }
+        let size = store.head(key)?.size;
+        if size <= FOOTER_PREFETCH {
+            // The footer prefetch would fetch the whole file anyway.
+            return self.deserialize(store.get(key)?, key, options);
+        }
+        let prefetch = FOOTER_PREFETCH;
+        let tail = store.get_range(key, size - prefetch..size)?;
+        let mut tail = Tail {
+            start: size - prefetch,
+            bytes: tail,
+        };
+        let mut reader = ParquetMetaDataReader::new();
+        match reader.try_parse_sized(&tail.bytes, size) {
+            Ok(()) => {}
+            Err(ParquetError::NeedMoreData(needed)) => {
+                let needed = u64::try_from(needed).unwrap_or(u64::MAX);
+                if needed > size {
+                    return Err(Error::corrupt(
+                        key,
+                        format!("footer needs {needed} bytes but the file has {size}"),
+                    ));
+                }
+                tail = Tail {
+                    start: size - needed,
+                    bytes: store.get_range(key, size - needed..size)?,
+                };
+                reader
+                    .try_parse_sized(&tail.bytes, size)
+                    .map_err(|e| corrupt(key, e))?;
+            }
+            Err(e) => return Err(corrupt(key, e)),
+        }
+        let metadata = reader.finish().map_err(|e| corrupt(key, e))?;
+        read(
+            Source::Store { store, size, tail },
+            Arc::new(metadata),
+            key,
+            options,
+        )
+    }
+}
+
+/// The type a column of type `data_type` is written as.
+///
+/// Parquet has no second-precision timestamps and no 64-bit dates: arrow-rs writes them as
+/// plain `INT64`, which pyarrow (and so plateau) reads back as integers. They are converted
+/// losslessly to what pyarrow writes for them: `timestamp[ms]` and `date32`.
+fn writable_type(data_type: &DataType) -> DataType {
+    let field = |f: &FieldRef| -> FieldRef {
+        Arc::new(
+            f.as_ref()
+                .clone()
+                .with_data_type(writable_type(f.data_type())),
+        )
+    };
+    match data_type {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
+        }
+        DataType::Date64 => DataType::Date32,
+        DataType::List(f) => DataType::List(field(f)),
+        DataType::LargeList(f) => DataType::LargeList(field(f)),
+        DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),
+        DataType::Struct(fields) => DataType::Struct(fields.iter().map(field).collect()),
+        DataType::Map(f, sorted) => DataType::Map(field(f), *sorted),
+        DataType::Dictionary(key, value) => {
+            DataType::Dictionary(key.clone(), Box::new(writable_type(value)))
+        }
+        other => other.clone(),
+    }
+}
+
+/// The batch with every column in its [`writable_type`].
+fn with_writable_types(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    if schema
+        .fields()
+        .iter()
+        .all(|f| writable_type(f.data_type()) == *f.data_type())
+    {
+        return Ok(batch.clone());
+    }
+    // Unsafe cast: an overflowing value is an error rather than a silent null.
+    let options = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        let target = writable_type(field.data_type());
+        if target == *field.data_type() {
+            columns.push(Arc::clone(column));
+        } else {
+            columns.push(cast_with_options(column, &target, &options)?);
+        }
+        fields.push(field.as_ref().clone().with_data_type(target));
+    }
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
+}
+
+/// An [`Error::Corrupt`] for a Parquet error while decoding `key`.
+fn corrupt(key: &str, err: impl std::fmt::Display) -> Error {
+    Error::corrupt(key, err)
+}
+
+/// The end of a file, fetched to read its footer.
+#[derive(Debug)]
+struct Tail {
+    /// Offset of `bytes` in the file.
+    start: u64,
+    bytes: Bytes,
+}
+
+/// Where the bytes of a file come from.
+enum Source<'a> {
+    /// The whole file is in memory.
+    Memory(Bytes),
+    /// The file is in a store; its end is already fetched.
+    Store {
+        store: &'a Store,
+        size: u64,
+        tail: Tail,
+    },
+}
+
+/// The row groups that `request` needs and, without predicates that need rows, nothing else.
+fn choose_row_groups(
+    metadata: &ParquetMetaData,
+    schema: &Schema,
+    request: &ReadRequest<'_>,
+) -> Result<Vec<usize>> {
+    match request.predicates() {
+        Some(predicates) if request.options().predicate_pushdown => pruning::prune_row_groups(
+            metadata,
+            schema,
+            predicates,
+            &request.options().eval_options,
+        ),
+        _ => Ok((0..metadata.num_row_groups()).collect()),
+    }
+}
+
+/// Reads `request`'s rows and columns from a file whose footer is `metadata`.
+fn read(
+    source: Source<'_>,
+    metadata: Arc<ParquetMetaData>,
+    key: &str,
+    options: &ReadOptions,
+) -> Result<RecordBatch> {
+    let reader_metadata =
+        ArrowReaderMetadata::try_new(Arc::clone(&metadata), ArrowReaderOptions::new())
+            .map_err(|e| corrupt(key, e))?;
+    let file_schema = Arc::clone(reader_metadata.schema());
+    let pandas = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|e| e.key == PANDAS_METADATA_KEY))
+        .and_then(|e| e.value.as_deref());
+    let request = ReadRequest::new(Arc::clone(&file_schema), pandas, options)?;
+    let row_groups = choose_row_groups(&metadata, &file_schema, &request)?;
+    if row_groups.is_empty() {
+        return request.empty_result();
+    }
+    if request.decode.is_empty() {
+        // No column to decode (`columns = []` without predicates): the footer has the answer.
+        let rows: i64 = row_groups
+            .iter()
+            .map(|&rg| metadata.row_group(rg).num_rows())
+            .sum();
+        let rows = usize::try_from(rows)
+            .map_err(|_| Error::corrupt(key, format!("invalid row count {rows}")))?;
+        return Ok(RecordBatch::try_new_with_options(
+            Arc::new(Schema::empty()),
+            vec![],
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )?);
+    }
+    let reader_metadata = with_target_types(reader_metadata, &file_schema, &request);
+    let mask = ProjectionMask::roots(
+        metadata.file_metadata().schema_descr(),
+        request.decode.iter().copied(),
+    );
+    let ranges = column_chunk_ranges(&metadata, &row_groups, &mask, key)?;
+    let rows = row_groups
+        .iter()
+        .map(|&rg| usize::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
+        .sum::<usize>();
+    let decode = Decode {
+        reader_metadata,
+        mask,
+        row_groups,
+        // One batch for the whole read: the result is one batch anyway, and this avoids
+        // concatenating many small ones.
+        batch_size: rows.max(1),
+        key,
+        request: &request,
+    };
+    match source {
+        Source::Memory(bytes) => {
+            if let Some(end) = ranges.last().map(|r| r.end) {
+                if end > bytes.len() as u64 {
+                    return Err(Error::corrupt(
+                        key,
+                        format!("column chunk ends at byte {end}, file has {}", bytes.len()),
+                    ));
+                }
+            }
+            decode.run(bytes)
+        }
+        Source::Store { store, size, tail } => {
+            let chunks = fetch(store, key, size, &tail, ranges)?;
+            decode.run(chunks)
+        }
+    }
+}
+
+/// Uses the reader's ability to produce the result types directly: dictionary-encoded
+/// Parquet columns decode straight to their value type, and categorical string columns
+/// straight to dictionaries. Falls back to the file's types (cast later) if the reader does
+/// not accept the hint.
+fn with_target_types(
+    reader_metadata: ArrowReaderMetadata,
+    file_schema: &SchemaRef,
+    request: &ReadRequest<'_>,
+) -> ArrowReaderMetadata {
+    let fields: Vec<Field> = file_schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_data_type(request.target_type(f)))
+        .collect();
+    if fields
+        .iter()
+        .zip(file_schema.fields())
+        .all(|(a, b)| a.data_type() == b.data_type())
+    {
+        return reader_metadata;
+    }
+    let hint = Arc::new(Schema::new_with_metadata(
+        fields,
+        file_schema.metadata().clone(),
+    ));
+    ArrowReaderMetadata::try_new(
+        Arc::clone(reader_metadata.metadata()),
+        ArrowReaderOptions::new().with_schema(hint),
+    )
+    .unwrap_or(reader_metadata)
+}
+
+/// The byte ranges of the projected column chunks of `row_groups`, sorted, with touching
+/// ranges merged.
+fn column_chunk_ranges(
+    metadata: &ParquetMetaData,
+    row_groups: &[usize],
+    mask: &ProjectionMask,
+    key: &str,
+) -> Result<Vec<std::ops::Range<u64>>> {
+    let leaves = metadata.file_metadata().schema_descr().num_columns();
+    let mut ranges = Vec::new();
+    for &rg in row_groups {
+        let row_group = metadata.row_group(rg);
+        for leaf in (0..leaves).filter(|&leaf| mask.leaf_included(leaf)) {
+            let column = row_group.column(leaf);
+            // The reader asserts these are non-negative; check first so a corrupt footer is
+            // an error rather than a panic.
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or_else(|| column.data_page_offset());
+            let len = column.compressed_size();
+            let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(len)) else {
+                return Err(Error::corrupt(
+                    key,
+                    format!("invalid column chunk at {start} of {len} bytes"),
+                ));
+            };
+            ranges.push(start..start.saturating_add(len));
+        }
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<u64>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    Ok(merged)
+}
+
+/// Fetches `ranges` of the file: those inside the already fetched tail from it, the rest
+/// with one [`Store::get_ranges`] call.
+fn fetch(
+    store: &Store,
+    key: &str,
+    size: u64,
+    tail: &Tail,
+    ranges: Vec<std::ops::Range<u64>>,
+) -> Result<SparseFile> {
+    if let Some(end) = ranges.last().map(|r| r.end) {
+        if end > size {
+            return Err(Error::corrupt(
+                key,
+                format!("column chunk ends at byte {end}, file has {size}"),
+            ));
+        }
+    }
+    let tail_end = tail.start + tail.bytes.len() as u64;
+    let mut chunks = Vec::with_capacity(ranges.len());
+    let mut remote = Vec::new();
+    for range in ranges {
+        if range.start >= tail.start && range.end <= tail_end {
+            let from = usize::try_from(range.start - tail.start).unwrap_or(usize::MAX);
+            let to = usize::try_from(range.end - tail.start).unwrap_or(usize::MAX);
+            chunks.push((range.start, tail.bytes.slice(from..to)));
+        } else {
+            remote.push(range);
+        }
+    }
+    if !remote.is_empty() {
+        let fetched = store.get_ranges(key, remote.clone())?;
+        if fetched.len() != remote.len() {
+            return Err(Error::corrupt(
+                key,
+                "store returned the wrong number of ranges",
+            ));
+        }
+        for (range, bytes) in remote.into_iter().zip(fetched) {
+            if bytes.len() as u64 != range.end - range.start {
+                return Err(Error::corrupt(
+                    key,
+                    format!("short read of bytes {}..{}", range.start, range.end),
+                ));
+            }
+            chunks.push((range.start, bytes));
+        }
+    }
+    chunks.sort_by_key(|(start, _)| *start);
+    Ok(SparseFile { len: size, chunks })
+}
+
+/// The decoding half of a read, the same for in-memory and fetched files.
+struct Decode<'a> {
+    reader_metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    row_groups: Vec<usize>,
+    batch_size: usize,
+    key: &'a str,
+    request: &'a ReadRequest<'a>,
+}
+
+impl Decode<'_> {
+    fn run<R: ChunkReader + 'static>(self, input: R) -> Result<RecordBatch> {
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(input, self.reader_metadata)
+                .with_projection(self.mask)
+                .with_row_groups(self.row_groups)
+                .with_batch_size(self.batch_size)
+                .build()
+                .map_err(|e| corrupt(self.key, e))?;
+        let mut batches = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| corrupt(self.key, e))?;
+            // Filter per batch so rows that are dropped are never concatenated.
+            batches.push(self.request.finish(&batch)?);
+        }
+        match batches.len() {
+            0 => self.request.empty_result(),
+            1 => Ok(batches.swap_remove(0)),
+            _ => {
+                let schema = batches[0].schema();
+                Ok(concat_batches(&schema, &batches)?)
+            }
+        }
+    }
+}
+
+/// Parts of a file held in memory: the column chunks a read needs, by offset.
+///
+/// The reader only asks for bytes inside the column chunks it decodes, all of which are
+/// here; a request outside them is reported as an error, never answered with wrong bytes.
+#[derive(Debug)]
+struct SparseFile {
+    len: u64,
+    /// `(offset, bytes)`, sorted by offset, non-overlapping.
+    chunks: Vec<(u64, Bytes)>,
+}
+
+impl SparseFile {
+    /// The bytes from `start` to the end of the chunk that contains `start`.
+    fn rest_from(&self, start: u64) -> parquet::errors::Result<Bytes> {
+        let index = self.chunks.partition_point(|(offset, _)| *offset <= start);
+        let missing = || {
+            ParquetError::General(format!(
+                "byte {start} was not fetched (reader asked outside the planned column chunks)"
+            ))
+        };
+        let (offset, bytes) = index
+            .checked_sub(1)
+            .and_then(|i| self.chunks.get(i))
+            .ok_or_else(missing)?;
+        let skip = usize::try_from(start - offset).map_err(|_| missing())?;
+        if skip > bytes.len() {
+            return Err(missing());
+        }
+        Ok(bytes.slice(skip..))
+    }
+}
+
+impl Length for SparseFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl ChunkReader for SparseFile {
+    type T = bytes::buf::Reader<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(self.rest_from(start)?.reader())
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let rest = self.rest_from(start)?;
+        if length > rest.len() {
+            return Err(ParquetError::General(format!(
+                "bytes {start}..{} were not fetched",
+                start + length as u64
+            )));
+        }
+        Ok(rest.slice(..length))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_file_serves_only_fetched_bytes() {
+        let file = SparseFile {
+            len: 100,
+            chunks: vec![
+                (10, Bytes::from_static(b"abcde")),
+                (50, Bytes::from_static(b"xyz")),
+            ],
+        };
+        assert_eq!(file.get_bytes(11, 3).unwrap().as_ref(), b"bcd");
+        assert_eq!(file.get_bytes(50, 3).unwrap().as_ref(), b"xyz");
+        assert!(file.get_bytes(12, 4).is_err());
+        assert!(file.get_bytes(5, 1).is_err());
+        assert!(file.get_bytes(60, 1).is_err());
+        let mut read = String::new();
+        std::io::Read::read_to_string(&mut file.get_read(12).unwrap(), &mut read).unwrap();
+        assert_eq!(read, "cde");
+    }
+
+    #[test]
+    fn chunk_size_zero_is_rejected() {
+        let err = ParquetSerializer::default()
+            .with_chunk_size(Some(0))
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+        assert!(ParquetSerializer::new(Compression::SNAPPY, Some(0)).is_err());
+    }
+}
