@@ -1,0 +1,134 @@
+//! [`DatasetFactory`]: a dataset handle that caches its metadata and loaded indices.
+//!
+//! As in plateau, there is no automatic invalidation: a factory reused after a write by
+//! someone else sees the metadata it loaded until [`DatasetFactory::invalidate`] is called.
+//! Unlike plateau, the cache is behind a lock and shared cheaply (`Arc`), so a factory can be
+//! used from several threads.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use plateau_core::{Error, Result, Store};
+
+use crate::dataset::DatasetMetadata;
+use crate::load::{self, LoadOptions};
+
+/// A store, a dataset uuid, and the dataset's cached metadata.
+#[derive(Debug)]
+pub struct DatasetFactory {
+    store: Store,
+    uuid: String,
+    options: LoadOptions,
+    cache: Mutex<Option<Arc<DatasetMetadata>>>,
+}
+
+impl Clone for DatasetFactory {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            uuid: self.uuid.clone(),
+            options: self.options.clone(),
+            cache: Mutex::new(self.lock().clone()),
+        }
+    }
+}
+
+impl DatasetFactory {
+    /// A factory for dataset `uuid` in `store` (schema loaded, indices on demand).
+    pub fn new(store: Store, uuid: impl Into<String>) -> Self {
+        Self::with_options(store, uuid, LoadOptions::default())
+    }
+
+    /// A factory with explicit load options.
+    pub fn with_options(store: Store, uuid: impl Into<String>, options: LoadOptions) -> Self {
+        Self {
+            store,
+            uuid: uuid.into(),
+            options,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The dataset uuid.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<DatasetMetadata>>> {
+        // A panic while holding the lock cannot leave the Option half-written.
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The metadata, loaded on first use.
+    pub fn metadata(&self) -> Result<Arc<DatasetMetadata>> {
+        let mut cache = self.lock();
+        if let Some(metadata) = cache.as_ref() {
+            return Ok(Arc::clone(metadata));
+        }
+        let loaded = Arc::new(load::load(&self.store, &self.uuid, &self.options)?);
+        *cache = Some(Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
+    /// Whether the dataset exists (uses the cache when loaded).
+    pub fn exists(&self) -> Result<bool> {
+        if self.lock().is_some() {
+            return Ok(true);
+        }
+        load::exists(&self.store, &self.uuid)
+    }
+
+    /// Loads the indices of `columns` (partition keys or secondary indices) into the cached
+    /// metadata and returns it.
+    pub fn load_indices(&self, columns: &[&str]) -> Result<Arc<DatasetMetadata>> {
+        let current = self.metadata()?;
+        let missing: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| current.loaded_index(c).is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(current);
+        }
+        let mut updated = (*current).clone();
+        for column in missing {
+            load::load_index(&self.store, &mut updated, column)?;
+        }
+        let updated = Arc::new(updated);
+        *self.lock() = Some(Arc::clone(&updated));
+        Ok(updated)
+    }
+
+    /// Loads every index into the cached metadata and returns it.
+    pub fn load_all_indices(&self) -> Result<Arc<DatasetMetadata>> {
+        let current = self.metadata()?;
+        let mut columns: Vec<&str> = current.indices.keys().map(String::as_str).collect();
+        columns.extend(current.partition_keys.iter().map(String::as_str));
+        let columns: Vec<String> = columns.into_iter().map(str::to_owned).collect();
+        let refs: Vec<&str> = columns.iter().map(String::as_str).collect();
+        self.load_indices(&refs)
+    }
+
+    /// Drops the cached metadata; the next call loads it again.
+    pub fn invalidate(&self) {
+        *self.lock() = None;
+    }
+
+    /// Replaces the cached metadata (after a commit made through this factory).
+    pub fn set_metadata(&self, metadata: DatasetMetadata) -> Result<()> {
+        if metadata.uuid != self.uuid {
+            return Err(Error::invalid_input(format!(
+                "metadata of dataset `{}` cannot be cached in a factory of `{}`",
+                metadata.uuid, self.uuid
+            )));
+        }
+        *self.lock() = Some(Arc::new(metadata));
+        Ok(())
+    }
+}
