@@ -15,6 +15,9 @@
 use indexmap::IndexMap;
 use plateau_core::naming::{MetadataFormat, DEFAULT_TABLE};
 use plateau_core::{partition_value, Error, Result, Scalar};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::dataset::{check_version, DatasetMetadata, IndexEntry, IndexSource, Partition};
@@ -24,53 +27,159 @@ const ZSTD_LEVEL: i32 = 3;
 
 /// The dict form of the metadata, in plateau's key order.
 pub fn to_dict(metadata: &DatasetMetadata) -> Result<Json> {
-    let mut dict = Map::new();
-    dict.insert(
-        "dataset_metadata_version".into(),
-        Json::from(metadata.metadata_version),
-    );
-    dict.insert("dataset_uuid".into(), Json::String(metadata.uuid.clone()));
-    if !metadata.indices.is_empty() {
-        let mut indices = Map::new();
-        for (column, entry) in &metadata.indices {
-            let value = match &entry.source {
-                IndexSource::External(key) => Json::String(key.clone()),
-                IndexSource::Embedded(raw) => raw.clone(),
-            };
-            indices.insert(column.clone(), value);
+    serde_json::to_value(DictView(metadata))
+        .map_err(|e| Error::invalid_input(format!("metadata has no JSON form: {e}")))
+}
+
+/// Serialises a [`DatasetMetadata`] as plateau's dict without building it first (the
+/// partitions of a large dataset dominate; they are streamed from the map).
+struct DictView<'a>(&'a DatasetMetadata);
+
+impl Serialize for DictView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let m = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("dataset_metadata_version", &m.metadata_version)?;
+        map.serialize_entry("dataset_uuid", &m.uuid)?;
+        if !m.indices.is_empty() {
+            map.serialize_entry("indices", &IndicesView(m))?;
         }
-        dict.insert("indices".into(), Json::Object(indices));
-    }
-    if !metadata.metadata.is_empty() {
-        dict.insert("metadata".into(), Json::Object(metadata.metadata.clone()));
-    }
-    if metadata.explicit_partitions {
-        let mut partitions = Map::new();
-        for (label, partition) in &metadata.partitions {
-            let mut files = Map::new();
-            files.insert(
-                metadata.table_name.clone(),
-                Json::String(partition.file.clone()),
-            );
-            let mut entry = Map::new();
-            entry.insert("files".into(), Json::Object(files));
-            partitions.insert(label.clone(), Json::Object(entry));
+        if !m.metadata.is_empty() {
+            map.serialize_entry("metadata", &m.metadata)?;
         }
-        dict.insert("partitions".into(), Json::Object(partitions));
+        if m.explicit_partitions {
+            map.serialize_entry("partitions", &PartitionsView(m))?;
+        }
+        if m.partition_keys_stored {
+            map.serialize_entry("partition_keys", &m.partition_keys)?;
+        }
+        map.end()
     }
-    if metadata.partition_keys_stored {
-        dict.insert(
-            "partition_keys".into(),
-            Json::Array(
-                metadata
-                    .partition_keys
-                    .iter()
-                    .map(|k| Json::String(k.clone()))
-                    .collect(),
-            ),
-        );
+}
+
+struct IndicesView<'a>(&'a DatasetMetadata);
+
+impl Serialize for IndicesView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.indices.len()))?;
+        for (column, entry) in &self.0.indices {
+            match &entry.source {
+                IndexSource::External(key) => map.serialize_entry(column, key)?,
+                IndexSource::Embedded(raw) => map.serialize_entry(column, raw)?,
+            }
+        }
+        map.end()
     }
-    Ok(Json::Object(dict))
+}
+
+struct PartitionsView<'a>(&'a DatasetMetadata);
+
+impl Serialize for PartitionsView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let m = self.0;
+        let mut map = serializer.serialize_map(Some(m.partitions.len()))?;
+        for (label, partition) in &m.partitions {
+            map.serialize_entry(label, &FilesView(&m.table_name, &partition.file))?;
+        }
+        map.end()
+    }
+}
+
+/// `{"files": {table: file}}`.
+struct FilesView<'a>(&'a str, &'a str);
+
+impl Serialize for FilesView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        struct Inner<'a>(&'a str, &'a str);
+        impl Serialize for Inner<'_> {
+            fn serialize<S: Serializer>(
+                &self,
+                serializer: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(self.0, self.1)?;
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("files", &Inner(self.0, self.1))?;
+        map.end()
+    }
+}
+
+/// The metadata file as stored, decoded without an intermediate value tree.
+#[derive(Deserialize)]
+struct RawDict {
+    dataset_metadata_version: Option<Json>,
+    dataset_uuid: Option<Json>,
+    #[serde(default)]
+    metadata: Option<Json>,
+    #[serde(default)]
+    partitions: Option<IndexMap<String, RawPartition>>,
+    #[serde(default)]
+    partition_keys: Option<Json>,
+    #[serde(default)]
+    indices: Option<IndexMap<String, Json>>,
+}
+
+/// One partition entry: `{"files": {table: key}, ...}` (other keys are ignored, as in plateau).
+struct RawPartition {
+    files: Vec<(String, String)>,
+}
+
+impl<'de> Deserialize<'de> for RawPartition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct PartitionVisitor;
+        impl<'de> Visitor<'de> for PartitionVisitor {
+            type Value = RawPartition;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a partition entry {\"files\": {table: key}}")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawPartition, A::Error> {
+                let mut files = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "files" {
+                        files = Some(map.next_value::<FilesMap>()?.0);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                files
+                    .map(|files| RawPartition { files })
+                    .ok_or_else(|| serde::de::Error::missing_field("files"))
+            }
+        }
+        deserializer.deserialize_map(PartitionVisitor)
+    }
+}
+
+/// `{table: key, ...}` kept as pairs (a hash map per partition would dominate large loads).
+struct FilesMap(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for FilesMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct FilesVisitor;
+        impl<'de> Visitor<'de> for FilesVisitor {
+            type Value = FilesMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of table name to file key")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FilesMap, A::Error> {
+                let mut files = Vec::with_capacity(1);
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    files.push(entry);
+                }
+                Ok(FilesMap(files))
+            }
+        }
+        deserializer.deserialize_map(FilesVisitor)
+    }
 }
 
 /// Parses the dict form without touching a store (plateau's `from_dict`).
@@ -78,16 +187,21 @@ pub fn to_dict(metadata: &DatasetMetadata) -> Result<Json> {
 /// Implicit datasets (no `partitions` key) come back with no partitions; the loader fills
 /// them from the store. The table name is that of the first partition, else `"table"`.
 pub fn from_dict(dict: &Json, format: MetadataFormat) -> Result<DatasetMetadata> {
-    let obj = dict
-        .as_object()
-        .ok_or_else(|| corrupt("", "the metadata is not a JSON object"))?;
-    let uuid = obj
-        .get("dataset_uuid")
+    let raw: RawDict = serde_json::from_value(dict.clone())
+        .map_err(|e| corrupt("", format!("not plateau metadata: {e}")))?;
+    from_raw(raw, format)
+}
+
+fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
+    let uuid = raw
+        .dataset_uuid
+        .as_ref()
         .and_then(Json::as_str)
         .ok_or_else(|| corrupt("", "`dataset_uuid` is missing or not a string"))?
         .to_owned();
-    let version = obj
-        .get("dataset_metadata_version")
+    let version = raw
+        .dataset_metadata_version
+        .as_ref()
         .and_then(Json::as_u64)
         .ok_or_else(|| {
             corrupt(
@@ -97,9 +211,9 @@ pub fn from_dict(dict: &Json, format: MetadataFormat) -> Result<DatasetMetadata>
         })?;
     check_version(version)?;
 
-    let metadata = match obj.get("metadata") {
+    let metadata = match raw.metadata {
         None | Some(Json::Null) => Map::new(),
-        Some(Json::Object(m)) => m.clone(),
+        Some(Json::Object(m)) => m,
         Some(other) => {
             return Err(corrupt(
                 &uuid,
@@ -109,69 +223,34 @@ pub fn from_dict(dict: &Json, format: MetadataFormat) -> Result<DatasetMetadata>
     };
 
     let mut table_name: Option<String> = None;
-    let mut partitions = IndexMap::new();
-    let explicit_partitions = obj.contains_key("partitions");
-    if let Some(raw) = obj.get("partitions") {
-        let raw = raw
-            .as_object()
-            .ok_or_else(|| corrupt(&uuid, "`partitions` is not an object"))?;
-        for (label, entry) in raw {
-            let files = match entry.get("files") {
-                Some(Json::Object(files)) => files,
-                Some(Json::String(_)) | None if entry.is_string() => {
-                    return Err(Error::invalid_input(format!(
-                        "dataset `{uuid}`: partition `{label}` references a multi-file string, which is not supported"
-                    )))
-                }
-                _ => {
-                    return Err(corrupt(
-                        &uuid,
-                        format!("partition `{label}` has no `files` object"),
-                    ))
-                }
-            };
-            if files.len() != 1 {
-                let tables: Vec<&String> = files.keys().collect();
+    let explicit_partitions = raw.partitions.is_some();
+    let mut partitions = IndexMap::with_capacity(raw.partitions.as_ref().map_or(0, IndexMap::len));
+    for (label, entry) in raw.partitions.unwrap_or_default() {
+        let mut files = entry.files.into_iter();
+        let (Some((table, file)), None) = (files.next(), files.next()) else {
+            return Err(Error::unsupported(format!(
+                "Dataset {uuid} has a partition `{label}` without exactly one table file, but read support for multi tabled dataset was dropped with plateau 4.0."
+            )));
+        };
+        match &table_name {
+            None => table_name = Some(table),
+            Some(existing) if *existing != table => {
                 return Err(Error::unsupported(format!(
-                    "Dataset {uuid} has tables {tables:?} but read support for multi tabled dataset was dropped with plateau 4.0."
-                )));
+                    "Dataset {uuid} has tables [{existing:?}, {table:?}] but read support for multi tabled dataset was dropped with plateau 4.0."
+                )))
             }
-            let (table, file) = files
-                .iter()
-                .next()
-                .ok_or_else(|| corrupt(&uuid, format!("partition `{label}` has no file")))?;
-            let file = file.as_str().ok_or_else(|| {
-                corrupt(
-                    &uuid,
-                    format!("the file of partition `{label}` is not a string"),
-                )
-            })?;
-            match &table_name {
-                None => table_name = Some(table.clone()),
-                Some(existing) if existing != table => {
-                    return Err(Error::unsupported(format!(
-                        "Dataset {uuid} has tables [{existing:?}, {table:?}] but read support for multi tabled dataset was dropped with plateau 4.0."
-                    )))
-                }
-                Some(_) => {}
-            }
-            partitions.insert(
-                label.clone(),
-                Partition {
-                    file: file.to_owned(),
-                },
-            );
+            Some(_) => {}
         }
+        partitions.insert(label, Partition { file });
     }
 
-    let (partition_keys, partition_keys_stored) = match obj.get("partition_keys") {
+    let (partition_keys, partition_keys_stored) = match raw.partition_keys {
         None | Some(Json::Null) => (Vec::new(), false),
         Some(Json::Array(keys)) => (
-            keys.iter()
-                .map(|k| {
-                    k.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| corrupt(&uuid, "`partition_keys` holds a non-string"))
+            keys.into_iter()
+                .map(|k| match k {
+                    Json::String(s) => Ok(s),
+                    _ => Err(corrupt(&uuid, "`partition_keys` holds a non-string")),
                 })
                 .collect::<Result<Vec<_>>>()?,
             true,
@@ -185,29 +264,24 @@ pub fn from_dict(dict: &Json, format: MetadataFormat) -> Result<DatasetMetadata>
     };
 
     let mut indices = IndexMap::new();
-    if let Some(raw) = obj.get("indices") {
-        let raw = raw
-            .as_object()
-            .ok_or_else(|| corrupt(&uuid, "`indices` is not an object"))?;
-        for (column, value) in raw {
-            let source = match value {
-                Json::String(key) => IndexSource::External(key.clone()),
-                Json::Object(_) => IndexSource::Embedded(value.clone()),
-                other => {
-                    return Err(corrupt(
-                        &uuid,
-                        format!("index of column `{column}` is neither a key nor a dict: {other}"),
-                    ))
-                }
-            };
-            indices.insert(
-                column.clone(),
-                IndexEntry {
-                    source,
-                    index: None,
-                },
-            );
-        }
+    for (column, value) in raw.indices.unwrap_or_default() {
+        let source = match value {
+            Json::String(key) => IndexSource::External(key),
+            Json::Object(_) => IndexSource::Embedded(value),
+            other => {
+                return Err(corrupt(
+                    &uuid,
+                    format!("index of column `{column}` is neither a key nor a dict: {other}"),
+                ))
+            }
+        };
+        indices.insert(
+            column,
+            IndexEntry {
+                source,
+                index: None,
+            },
+        );
     }
 
     Ok(DatasetMetadata {
@@ -238,16 +312,60 @@ fn corrupt(uuid: &str, message: impl std::fmt::Display) -> Error {
     )
 }
 
-/// The JSON metadata file's bytes.
+/// The JSON metadata file's bytes, written directly in simplejson's form.
 pub fn to_json(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
-    let mut out = String::new();
-    write_simplejson(&to_dict(metadata)?, &mut out)?;
+    let m = metadata;
+    let mut out = String::with_capacity(64 + m.partitions.len() * 128);
+    out.push_str("{\"dataset_metadata_version\": ");
+    out.push_str(&m.metadata_version.to_string());
+    out.push_str(", \"dataset_uuid\": ");
+    write_ascii_string(&m.uuid, &mut out);
+    if !m.indices.is_empty() {
+        out.push_str(", \"indices\": ");
+        write_simplejson(
+            &serde_json::to_value(IndicesView(m))
+                .map_err(|e| Error::invalid_input(e.to_string()))?,
+            &mut out,
+        )?;
+    }
+    if !m.metadata.is_empty() {
+        out.push_str(", \"metadata\": ");
+        write_simplejson_map(&m.metadata, &mut out)?;
+    }
+    if m.explicit_partitions {
+        out.push_str(", \"partitions\": {");
+        for (i, (label, partition)) in m.partitions.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_ascii_string(label, &mut out);
+            out.push_str(": {\"files\": {");
+            write_ascii_string(&m.table_name, &mut out);
+            out.push_str(": ");
+            write_ascii_string(&partition.file, &mut out);
+            out.push_str("}}");
+        }
+        out.push('}');
+    }
+    if m.partition_keys_stored {
+        out.push_str(", \"partition_keys\": [");
+        for (i, key) in m.partition_keys.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_ascii_string(key, &mut out);
+        }
+        out.push(']');
+    }
+    out.push('}');
     Ok(out.into_bytes())
 }
 
 /// The msgpack + zstd metadata file's bytes.
 pub fn to_msgpack(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
-    encode_msgpack(&to_dict(metadata)?)
+    let packed = rmp_serde::to_vec(&DictView(metadata))
+        .map_err(|e| Error::invalid_input(format!("metadata cannot be packed as msgpack: {e}")))?;
+    compress(&packed)
 }
 
 /// The metadata file's bytes in `format`.
@@ -263,18 +381,25 @@ pub fn decode_dict(bytes: &[u8], format: MetadataFormat, key: &str) -> Result<Js
     match format {
         MetadataFormat::Json => serde_json::from_slice(bytes)
             .map_err(|e| Error::corrupt(key, format!("invalid JSON: {e}"))),
-        MetadataFormat::Msgpack => {
-            let raw = zstd::bulk::decompress(bytes, max_decompressed_size(bytes, key)?)
-                .map_err(|e| Error::corrupt(key, format!("invalid zstd frame: {e}")))?;
-            rmp_serde::from_slice(&raw)
-                .map_err(|e| Error::corrupt(key, format!("invalid msgpack: {e}")))
-        }
+        MetadataFormat::Msgpack => rmp_serde::from_slice(&decompress(bytes, key)?)
+            .map_err(|e| Error::corrupt(key, format!("invalid msgpack: {e}"))),
     }
 }
 
 /// Parses a metadata file of either format (no store access; see [`crate::load`]).
 pub fn decode(bytes: &[u8], format: MetadataFormat, key: &str) -> Result<DatasetMetadata> {
-    from_dict(&decode_dict(bytes, format, key)?, format)
+    let raw: RawDict = match format {
+        MetadataFormat::Json => serde_json::from_slice(bytes)
+            .map_err(|e| Error::corrupt(key, format!("invalid metadata JSON: {e}")))?,
+        MetadataFormat::Msgpack => rmp_serde::from_slice(&decompress(bytes, key)?)
+            .map_err(|e| Error::corrupt(key, format!("invalid metadata msgpack: {e}")))?,
+    };
+    from_raw(raw, format)
+}
+
+fn decompress(bytes: &[u8], key: &str) -> Result<Vec<u8>> {
+    zstd::bulk::decompress(bytes, max_decompressed_size(bytes, key)?)
+        .map_err(|e| Error::corrupt(key, format!("invalid zstd frame: {e}")))
 }
 
 /// The content size from the zstd frame header, which plateau always writes; without it the
@@ -291,13 +416,11 @@ fn max_decompressed_size(bytes: &[u8], key: &str) -> Result<usize> {
     }
 }
 
-fn encode_msgpack(dict: &Json) -> Result<Vec<u8>> {
-    let packed = rmp_serde::to_vec(dict)
-        .map_err(|e| Error::invalid_input(format!("metadata cannot be packed as msgpack: {e}")))?;
+fn compress(packed: &[u8]) -> Result<Vec<u8>> {
     let mut compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL)?;
     compressor.include_checksum(false)?;
     compressor.include_contentsize(true)?;
-    Ok(compressor.compress(&packed)?)
+    Ok(compressor.compress(packed)?)
 }
 
 /// Writes `value` exactly as `simplejson.dumps(value)` does with default options.
@@ -329,19 +452,23 @@ pub fn write_simplejson(value: &Json, out: &mut String) -> Result<()> {
             }
             out.push(']');
         }
-        Json::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_ascii_string(key, out);
-                out.push_str(": ");
-                write_simplejson(item, out)?;
-            }
-            out.push('}');
-        }
+        Json::Object(map) => write_simplejson_map(map, out)?,
     }
+    Ok(())
+}
+
+/// [`write_simplejson`] for an object.
+fn write_simplejson_map(map: &Map<String, Json>, out: &mut String) -> Result<()> {
+    out.push('{');
+    for (i, (key, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_ascii_string(key, out);
+        out.push_str(": ");
+        write_simplejson(item, out)?;
+    }
+    out.push('}');
     Ok(())
 }
 

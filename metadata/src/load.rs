@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat, PARQUET_SUFFIX};
 use plateau_core::{partition_value, Error, Result, Scalar, Store};
 use plateau_index::{Index, IndexKind};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::codec;
 use crate::common_metadata::read_common_metadata;
@@ -67,13 +67,13 @@ pub fn load(store: &Store, uuid: &str, options: &LoadOptions) -> Result<DatasetM
             uuid: uuid.to_owned(),
         });
     };
-    let dict = codec::decode_dict(&bytes, format, &key)?;
-    let mut metadata = codec::from_dict(&dict, format)?;
+    let mut metadata = codec::decode(&bytes, format, &key)?;
     metadata.version = Some(version);
-    if dict.get("metadata").is_none_or(Json::is_null) {
-        let mut fresh = Map::new();
-        fresh.insert("creation_time".into(), Json::String(creation_time_now()));
-        metadata.metadata = fresh;
+    // plateau adds a creation time to any metadata loaded without one.
+    if !metadata.metadata.contains_key("creation_time") {
+        metadata
+            .metadata
+            .insert("creation_time".into(), Json::String(creation_time_now()));
     }
 
     if !metadata.explicit_partitions {
