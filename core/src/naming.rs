@@ -158,7 +158,11 @@ pub fn decode_data_key(key: &str) -> Result<Option<(String, String, DecodedKey)>
     let (Some(uuid), Some(table), Some(rest)) = (split.next(), split.next(), split.next()) else {
         return Ok(None);
     };
-    Ok(Some((uuid.to_owned(), table.to_owned(), decode_label(rest)?)))
+    Ok(Some((
+        uuid.to_owned(),
+        table.to_owned(),
+        decode_label(rest)?,
+    )))
 }
 
 /// Re-quotes a label component's value so that equivalent escapes compare equal
@@ -216,7 +220,10 @@ mod tests {
             Some(("u", MetadataFormat::Json))
         );
         assert_eq!(parse_metadata_key("u/x.by-dataset-metadata.json"), None);
-        assert_eq!(common_metadata_key("u", "table"), "u/table/_common_metadata");
+        assert_eq!(
+            common_metadata_key("u", "table"),
+            "u/table/_common_metadata"
+        );
         assert_eq!(
             index_key("u", "foo/bar:x", "2000-01-01T01:01:01.000001"),
             "u/indices/foo/bar%3Ax/2000-01-01T01%3A01%3A01.000001.by-dataset-index.parquet"
@@ -251,8 +258,14 @@ mod tests {
         assert!(validate_uuid("").is_err());
         let u = gen_uuid();
         assert_eq!(u.len(), 32);
-        assert!(u.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-        assert!(is_dataset_key("u", "u/x") && is_dataset_key("u", "u.by") && !is_dataset_key("u", "u_x/y"));
+        assert!(u
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            is_dataset_key("u", "u/x")
+                && is_dataset_key("u", "u.by")
+                && !is_dataset_key("u", "u_x/y")
+        );
         assert_eq!(normalize_quoted_value("%7e%2f"), "~%2F");
     }
 }

@@ -500,7 +500,8 @@ impl fmt::Display for Predicates {
 }
 
 fn scalar_from_json(json: &Json) -> Result<Scalar> {
-    let bad = |what: &str| Error::InvalidPredicate(format!("invalid predicate value {json}: {what}"));
+    let bad =
+        |what: &str| Error::InvalidPredicate(format!("invalid predicate value {json}: {what}"));
     Ok(match json {
         Json::Null => Scalar::Null,
         Json::Bool(b) => Scalar::Bool(*b),
@@ -543,9 +544,9 @@ fn scalar_from_json(json: &Json) -> Result<Scalar> {
                 }
                 "float" => match inner {
                     Json::Number(n) => Scalar::Float(n.as_f64().ok_or_else(|| bad("not a float"))?),
-                    Json::String(s) => Scalar::Float(
-                        parse_special_float(s).ok_or_else(|| bad("not a float"))?,
-                    ),
+                    Json::String(s) => {
+                        Scalar::Float(parse_special_float(s).ok_or_else(|| bad("not a float"))?)
+                    }
                     _ => return Err(bad("not a float")),
                 },
                 "int" => match inner {
@@ -556,7 +557,11 @@ fn scalar_from_json(json: &Json) -> Result<Scalar> {
                     },
                     _ => return Err(bad("not an integer")),
                 },
-                "uint" => Scalar::UInt(inner.as_u64().ok_or_else(|| bad("not an unsigned integer"))?),
+                "uint" => Scalar::UInt(
+                    inner
+                        .as_u64()
+                        .ok_or_else(|| bad("not an unsigned integer"))?,
+                ),
                 "str" => Scalar::String(text()?.to_owned()),
                 other => return Err(bad(&format!("unknown type tag `{other}`"))),
             }

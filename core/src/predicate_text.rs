@@ -486,6 +486,9 @@ mod tests {
             .with("q\"q", Op::Eq, 2)])
         .to_string();
         assert_eq!(p, r#""in" == 1 and "a b" == 'x' and "q""q" == 2"#);
-        assert_eq!(parse(&p).unwrap().conjunctions[0].literals[2].column, "q\"q");
+        assert_eq!(
+            parse(&p).unwrap().conjunctions[0].literals[2].column,
+            "q\"q"
+        );
     }
 }

@@ -17,8 +17,8 @@ use arrow::compute::cast;
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Float16Type, Float32Type, Float64Type,
     Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
-    UInt32Type, UInt64Type, UInt8Type,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
 
 use crate::error::{Error, Result};
@@ -218,14 +218,10 @@ impl Scalar {
             }
             DataType::Float64 => Scalar::Float(array.as_primitive::<Float64Type>().value(index)),
             DataType::Utf8 => Scalar::String(array.as_string::<i32>().value(index).to_owned()),
-            DataType::LargeUtf8 => {
-                Scalar::String(array.as_string::<i64>().value(index).to_owned())
-            }
+            DataType::LargeUtf8 => Scalar::String(array.as_string::<i64>().value(index).to_owned()),
             DataType::Utf8View => Scalar::String(array.as_string_view().value(index).to_owned()),
             DataType::Binary => Scalar::Binary(array.as_binary::<i32>().value(index).to_vec()),
-            DataType::LargeBinary => {
-                Scalar::Binary(array.as_binary::<i64>().value(index).to_vec())
-            }
+            DataType::LargeBinary => Scalar::Binary(array.as_binary::<i64>().value(index).to_vec()),
             DataType::BinaryView => Scalar::Binary(array.as_binary_view().value(index).to_vec()),
             DataType::FixedSizeBinary(_) => {
                 Scalar::Binary(array.as_fixed_size_binary().value(index).to_vec())
@@ -234,19 +230,21 @@ impl Scalar {
             DataType::Date64 => {
                 let ms = array.as_primitive::<Date64Type>().value(index);
                 let days = ms.div_euclid(MS_PER_DAY);
-                Scalar::Date(i32::try_from(days).map_err(|_| {
-                    Error::invalid_input(format!("date64 value {ms} out of range"))
-                })?)
+                Scalar::Date(
+                    i32::try_from(days).map_err(|_| {
+                        Error::invalid_input(format!("date64 value {ms} out of range"))
+                    })?,
+                )
             }
             DataType::Timestamp(unit, tz) => {
                 let value = match unit {
                     TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(index),
-                    TimeUnit::Millisecond => {
-                        array.as_primitive::<TimestampMillisecondType>().value(index)
-                    }
-                    TimeUnit::Microsecond => {
-                        array.as_primitive::<TimestampMicrosecondType>().value(index)
-                    }
+                    TimeUnit::Millisecond => array
+                        .as_primitive::<TimestampMillisecondType>()
+                        .value(index),
+                    TimeUnit::Microsecond => array
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .value(index),
                     TimeUnit::Nanosecond => {
                         array.as_primitive::<TimestampNanosecondType>().value(index)
                     }
@@ -315,10 +313,14 @@ impl Scalar {
             ) => Some(Self::timestamp_nanos(*a, *ua).cmp(&Self::timestamp_nanos(*b, *ub))),
             (
                 Decimal {
-                    value: a, scale: sa, ..
+                    value: a,
+                    scale: sa,
+                    ..
                 },
                 Decimal {
-                    value: b, scale: sb, ..
+                    value: b,
+                    scale: sb,
+                    ..
                 },
             ) => {
                 // Bring both to the larger scale; saturate rather than overflow.

@@ -48,7 +48,11 @@ fn runtime() -> Result<&'static Runtime> {
                 .map_err(|e| e.to_string())
         })
         .as_ref()
-        .map_err(|e| Error::Io(std::io::Error::other(format!("cannot start the I/O runtime: {e}"))))
+        .map_err(|e| {
+            Error::Io(std::io::Error::other(format!(
+                "cannot start the I/O runtime: {e}"
+            )))
+        })
 }
 
 /// Runs `fut` on the shared runtime and waits for it on the current thread.
@@ -279,7 +283,10 @@ impl Store {
         let inner = Arc::clone(&self.inner);
         let key_owned = key.to_owned();
         run(async move {
-            let result = inner.get(&path).await.map_err(|e| not_found_as(e, &key_owned))?;
+            let result = inner
+                .get(&path)
+                .await
+                .map_err(|e| not_found_as(e, &key_owned))?;
             let version = ObjectVersion::from_meta(&result.meta);
             let bytes = result.bytes().await?;
             Ok((bytes, version))
@@ -450,7 +457,10 @@ impl Store {
         };
         let inner = Arc::clone(&self.inner);
         let metas: Vec<ObjectMeta> = run(async move {
-            Ok(inner.list(list_path.as_ref()).try_collect::<Vec<_>>().await?)
+            Ok(inner
+                .list(list_path.as_ref())
+                .try_collect::<Vec<_>>()
+                .await?)
         })?;
         let mut objects: Vec<StoreObject> = metas
             .iter()
@@ -470,7 +480,9 @@ impl Store {
 /// Reports a missing object under the plateau key rather than the backend path.
 fn not_found_as(err: object_store::Error, key: &str) -> Error {
     match err {
-        object_store::Error::NotFound { .. } => Error::NotFound { key: key.to_owned() },
+        object_store::Error::NotFound { .. } => Error::NotFound {
+            key: key.to_owned(),
+        },
         other => other.into(),
     }
 }

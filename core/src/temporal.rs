@@ -98,7 +98,10 @@ fn parse_fixed_offset(tz: &str) -> Option<FixedOffset> {
     }
     let hours: i32 = digits[..2].parse().ok()?;
     let minutes: i32 = digits[2..4].parse().ok()?;
-    let seconds: i32 = digits.get(4..).filter(|s| !s.is_empty()).map_or(Some(0), |s| s.parse().ok())?;
+    let seconds: i32 = digits
+        .get(4..)
+        .filter(|s| !s.is_empty())
+        .map_or(Some(0), |s| s.parse().ok())?;
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60 + seconds))
 }
 
@@ -221,8 +224,7 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
     } else {
         (s, None)
     };
-    let date =
-        NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|e| bad(&e.to_string()))?;
+    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|e| bad(&e.to_string()))?;
     let time = match time_part {
         None => NaiveTime::MIN,
         Some(t) => parse_time(t).ok_or_else(|| bad("invalid time of day"))?,
@@ -359,7 +361,10 @@ mod tests {
         let cases = [
             ("2020-01-01T00:00:00", None),
             ("2020-01-01T12:34:56.5", None),
-            ("2020-06-01T12:00:00+02:00[Europe/Berlin]", Some("Europe/Berlin")),
+            (
+                "2020-06-01T12:00:00+02:00[Europe/Berlin]",
+                Some("Europe/Berlin"),
+            ),
             ("2020-01-01T12:00:00+01:00", Some("+01:00")),
             ("1900-01-01T00:00:00.000000001", None),
         ];

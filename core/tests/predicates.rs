@@ -50,7 +50,12 @@ fn column() -> impl Strategy<Value = String> {
 }
 
 fn literal() -> impl Strategy<Value = Literal> {
-    (column(), proptest::sample::select(Op::ALL.to_vec()), scalar(), proptest::collection::vec(scalar(), 0..4))
+    (
+        column(),
+        proptest::sample::select(Op::ALL.to_vec()),
+        scalar(),
+        proptest::collection::vec(scalar(), 0..4),
+    )
         .prop_map(|(column, op, single, list)| Literal {
             column,
             op,
@@ -149,7 +154,11 @@ fn validation_applies_plateaus_rules() {
         "conjunction 0 is empty"
     );
     for op in [Op::Lt, Op::Le, Op::Gt, Op::Ge] {
-        let msg = invalid(Predicates::all(Conjunction::new().with("a", op, Scalar::Null)));
+        let msg = invalid(Predicates::all(Conjunction::new().with(
+            "a",
+            op,
+            Scalar::Null,
+        )));
         assert!(msg.contains("null value"), "{msg}");
         let msg = invalid(Predicates::all(Conjunction::new().with("a", op, f64::NAN)));
         assert!(msg.contains("null value"), "{msg}");
@@ -161,9 +170,11 @@ fn validation_applies_plateaus_rules() {
     }
     let msg = invalid(Predicates::all(Conjunction::new().with("a", Op::In, 1)));
     assert!(msg.contains("must be used with a tuple or list"), "{msg}");
-    let msg = invalid(Predicates::all(
-        Conjunction::new().with("a", Op::Eq, vec![1, 2]),
-    ));
+    let msg = invalid(Predicates::all(Conjunction::new().with(
+        "a",
+        Op::Eq,
+        vec![1, 2],
+    )));
     assert!(msg.contains("must be used with a scalar type"), "{msg}");
     Predicates::all(Conjunction::new().with("a", Op::In, vec![Scalar::Null]))
         .validate()

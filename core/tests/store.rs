@@ -64,7 +64,10 @@ fn percent_escapes_reach_the_backend_literally() {
         ] {
             store.put(key, b("x")).unwrap();
             assert_eq!(store.get(key).unwrap(), b("x"), "{store}: {key}");
-            assert!(store.list_keys("u/").unwrap().contains(&key.to_owned()), "{store}: {key}");
+            assert!(
+                store.list_keys("u/").unwrap().contains(&key.to_owned()),
+                "{store}: {key}"
+            );
         }
     }
 }
@@ -94,7 +97,10 @@ fn list_uses_string_prefixes_and_sorts() {
                 "u_ext/table/a.parquet"
             ]
         );
-        assert_eq!(store.list_keys("u/table/b").unwrap(), vec!["u/table/b.parquet"]);
+        assert_eq!(
+            store.list_keys("u/table/b").unwrap(),
+            vec!["u/table/b.parquet"]
+        );
         assert_eq!(store.list_keys("").unwrap().len(), 5);
         assert!(store.list_keys("nothing/").unwrap().is_empty());
     }
@@ -108,11 +114,17 @@ fn conditional_puts_report_typed_conflicts() {
             Err(Error::CommitConflict { key, .. }) => assert_eq!(key, "m.json"),
             other => panic!("{store}: expected a conflict, got {other:?}"),
         }
-        assert_eq!(store.get("m.json").unwrap(), b("v1"), "{store}: nothing written");
+        assert_eq!(
+            store.get("m.json").unwrap(),
+            b("v1"),
+            "{store}: nothing written"
+        );
 
         let (_, read_version) = store.get_versioned("m.json").unwrap();
         assert_eq!(read_version.e_tag, first.e_tag);
-        let second = store.put_if_match("m.json", b("v2"), &read_version).unwrap();
+        let second = store
+            .put_if_match("m.json", b("v2"), &read_version)
+            .unwrap();
         assert_eq!(store.get("m.json").unwrap(), b("v2"));
 
         // A writer still holding the first version loses and changes nothing.
@@ -126,7 +138,10 @@ fn conditional_puts_report_typed_conflicts() {
 
         // Updating a missing object is a conflict as well.
         let missing = store.put_if_match("gone.json", b("x"), &ObjectVersion::default());
-        assert!(matches!(missing, Err(Error::CommitConflict { .. })), "{store}: {missing:?}");
+        assert!(
+            matches!(missing, Err(Error::CommitConflict { .. })),
+            "{store}: {missing:?}"
+        );
         assert!(!store.exists("gone.json").unwrap());
         // The local lock directory never shows up in listings.
         assert_eq!(store.list_keys("").unwrap(), vec!["m.json"]);
@@ -163,7 +178,9 @@ fn blocking_calls_work_inside_a_tokio_runtime() {
     for flavor in ["current_thread", "multi_thread"] {
         let rt = match flavor {
             "current_thread" => tokio::runtime::Builder::new_current_thread().build(),
-            _ => tokio::runtime::Builder::new_multi_thread().worker_threads(1).build(),
+            _ => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .build(),
         }
         .unwrap();
         let store = store.clone();
@@ -203,5 +220,8 @@ fn urls() {
         Store::from_url("s3://bucket/prefix"),
         Err(Error::Unsupported(_))
     ));
-    assert!(matches!(Store::memory().get("bad//key"), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        Store::memory().get("bad//key"),
+        Err(Error::InvalidInput(_))
+    ));
 }

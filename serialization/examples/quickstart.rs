@@ -20,7 +20,9 @@ const ROWS_PER_PARTITION: i64 = 250_000;
 const PARTITIONS: i64 = 4;
 
 fn main() -> plateau_core::Result<()> {
-    let root = std::env::args().nth(1).unwrap_or_else(|| "./demo-store".to_owned());
+    let root = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "./demo-store".to_owned());
     let store = Store::from_url(&root)?;
     let serializer = ParquetSerializer::default().with_chunk_size(Some(25_000))?;
     let cities = ["Berlin", "Hamburg", "München", "Köln", "Frankfurt am Main"];
@@ -40,7 +42,9 @@ fn main() -> plateau_core::Result<()> {
             ),
             (
                 "amount",
-                Arc::new(Float64Array::from_iter_values(ids.iter().map(|i| (*i % 1000) as f64 / 10.0))),
+                Arc::new(Float64Array::from_iter_values(
+                    ids.iter().map(|i| (*i % 1000) as f64 / 10.0),
+                )),
             ),
         ])?;
         let label = naming::partition_label(
@@ -74,6 +78,9 @@ fn main() -> plateau_core::Result<()> {
          (row groups whose statistics exclude the range were skipped)",
         started.elapsed().as_secs_f64() * 1e3
     );
-    println!("the files are under {}/quickstart/table/", root.trim_end_matches('/'));
+    println!(
+        "the files are under {}/quickstart/table/",
+        root.trim_end_matches('/')
+    );
     Ok(())
 }
