@@ -316,14 +316,14 @@ impl Predicates {
                     )));
                 }
                 match (&lit.value, lit.op.takes_list()) {
-                    (Value::Scalar(s), false) => {
-                        if s.is_null() && !lit.op.accepts_null() {
-                            return Err(Error::InvalidPredicate(format!(
-                                "{at} with null value and operator '{}'. Only operators supporting null values are '==', '!=', 'in' and 'is distinct from'.",
-                                lit.op
-                            )));
-                        }
+                    // plateau checks null values first, so `in None` is a null error.
+                    (Value::Scalar(s), _) if s.is_null() && !lit.op.accepts_null() => {
+                        return Err(Error::InvalidPredicate(format!(
+                            "{at} with null value and operator '{}'. Only operators supporting null values are '==', '!=', 'in' and 'is distinct from'.",
+                            lit.op
+                        )))
                     }
+                    (Value::Scalar(_), false) => {}
                     (Value::Scalar(s), true) => {
                         return Err(Error::InvalidPredicate(format!(
                             "{at} with operator '{}' must be used with a tuple or list, got {} instead.",

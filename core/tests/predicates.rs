@@ -205,3 +205,15 @@ fn restricting_to_columns_drops_empty_conjunctions() {
         vec!["a", "b", "c"]
     );
 }
+
+#[test]
+fn a_null_with_a_list_operator_is_reported_as_a_null_error() {
+    for op in [Op::In, Op::NotIn] {
+        let msg = invalid(Predicates::all(Conjunction::new().with(
+            "a",
+            op,
+            Scalar::Null,
+        )));
+        assert!(msg.contains("with null value and operator"), "{msg}");
+    }
+}

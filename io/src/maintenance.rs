@@ -1,0 +1,412 @@
+//! Dataset maintenance: garbage collection, deleting a dataset and building secondary indices
+//! after the fact (plateau's `garbage_collect_dataset`, `delete_dataset` and
+//! `build_dataset_indices`, reference §1.2 and §5.5–§5.7).
+//!
+//! # What counts as garbage
+//!
+//! Exactly plateau's rule (reference §5.5), so Rust and Python agree on which files may go:
+//!
+//! * every key under `<uuid>/indices/` that is not the storage key of a current index;
+//! * for datasets with explicit partitions only, every key under `<uuid>/<table>/` that is
+//!   neither a current partition file nor `<uuid>/<table>/_common_metadata`.
+//!
+//! Keys anywhere else (`<uuid>/other/…`, legacy `<uuid>.<col>.by-dataset-index.parquet`, other
+//! datasets such as `<uuid>_other/…`) are never touched. Implicit datasets never lose table
+//! files, because there the store listing *is* the list of partitions.
+//!
+//! # Concurrency
+//!
+//! A writer puts its data and index files first and commits the metadata last, so between
+//! the two its files look exactly like garbage. [`GcOptions::min_age`] keeps files younger
+//! than a given age, which makes gc safe next to writers that finish within that time
+//! (DESIGN.md §6). gc lists the store *before* it loads the metadata: a file that was
+//! committed before gc read the metadata is therefore always protected, and only files
+//! committed after that moment depend on `min_age`. gc always reloads the metadata — a stale
+//! cached copy would make the newest partitions look like garbage.
+//!
+//! # Deletion order of [`delete_dataset`]
+//!
+//! Python plateau deletes the data first and the metadata file last; a crash in between
+//! leaves a metadata file that references missing files, i.e. a dataset that fails to read.
+//! Here the metadata file(s) go **first**: the dataset is visible and complete until that
+//! single delete, and absent afterwards. Readers therefore see the old dataset or no dataset,
+//! never a broken one. The price: a crash after the metadata delete leaves files under
+//! `<uuid>/` that no metadata references. Nothing reads them, and a new dataset of the same
+//! uuid with explicit partitions treats them as garbage; only a new *implicit* dataset of the
+//! same uuid (`create_empty_dataset_header`) would list leftover partition files as its own,
+//! so they should be removed before a uuid is reused that way.
+//!
+//! When both metadata files exist (Python leaves the msgpack file behind when it updates a
+//! msgpack dataset), the shadowed msgpack file goes first and the JSON file that readers
+//! actually see last, so the stale msgpack metadata never becomes visible in between.
+//!
+//! # Building indices
+//!
+//! [`build_indices`] reads only the requested columns of every partition, builds one index per
+//! partition ([`Index::from_array`]), merges them, writes each merged index under a new key and
+//! commits the metadata with compare-and-swap in the dataset's own format. Indices of other
+//! columns are kept; an index on the same column is rebuilt from scratch.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
+use indexmap::IndexMap;
+use plateau_core::naming::{self, MetadataFormat};
+use plateau_core::{Error, Result, Store, StoreObject};
+use plateau_index::{Index, IndexKind};
+use plateau_metadata::dataset::{creation_time_now, IndexSource};
+use plateau_metadata::{codec, DatasetFactory, DatasetMetadata, IndexEntry};
+use plateau_serialization::ReadOptions as FileReadOptions;
+
+/// Options of [`garbage_collect`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GcOptions {
+    /// Only report what would be deleted; delete nothing. Default `false`.
+    pub dry_run: bool,
+    /// Keep files whose last modification is more recent than this, so that gc cannot delete
+    /// the files of a concurrent writer that has not committed yet. Default `None`: every
+    /// unreferenced file is garbage (plateau's behaviour).
+    pub min_age: Option<Duration>,
+}
+
+impl GcOptions {
+    /// Sets [`GcOptions::dry_run`].
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Sets [`GcOptions::min_age`].
+    pub fn min_age(mut self, min_age: Duration) -> Self {
+        self.min_age = Some(min_age);
+        self
+    }
+}
+
+/// What [`garbage_collect`] deleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// The keys deleted (or, with [`GcOptions::dry_run`], that would be deleted), sorted.
+    pub files: Vec<String>,
+}
+
+/// Removes the files of a dataset that its metadata no longer references (plateau's
+/// `garbage_collect_dataset`; see the module documentation for the exact rule).
+///
+/// Works on datasets without partitions (plateau fails there with `StopIteration`). The
+/// factory's cache is refreshed, since gc must judge against the current metadata.
+///
+/// # Errors
+/// [`Error::DatasetNotFound`] if the dataset does not exist; store errors. A failure part-way
+/// leaves the dataset intact: only unreferenced files are ever deleted.
+pub fn garbage_collect(factory: &DatasetFactory, options: &GcOptions) -> Result<GcReport> {
+    let uuid = factory.uuid().to_owned();
+    naming::validate_uuid(&uuid)?;
+    // List first, load second: see "Concurrency" in the module documentation.
+    let listed = factory.store().list(&format!("{uuid}/"))?;
+    factory.invalidate();
+    let metadata = factory.metadata()?;
+    let now = SystemTime::now();
+    let files: Vec<String> = garbage(&metadata, &listed)
+        .filter(|object| old_enough(object, options.min_age, now))
+        .map(|object| object.key.clone())
+        .collect();
+    if !options.dry_run {
+        factory.store().delete_many(&files)?;
+    }
+    Ok(GcReport { files })
+}
+
+/// The unreferenced objects among `listed` (all keys under `<uuid>/`), in key order.
+fn garbage<'a>(
+    metadata: &DatasetMetadata,
+    listed: &'a [StoreObject],
+) -> impl Iterator<Item = &'a StoreObject> + 'a {
+    let uuid = &metadata.uuid;
+    let indices_prefix = naming::indices_prefix(uuid);
+    let mut keep: BTreeSet<String> = metadata
+        .indices
+        .values()
+        .filter_map(|entry| entry.storage_key().map(str::to_owned))
+        .collect();
+    // Table files are only judged for explicit datasets: an implicit dataset's partitions
+    // are whatever the listing holds.
+    let table_prefix = metadata
+        .explicit_partitions
+        .then(|| naming::table_prefix(uuid, &metadata.table_name));
+    if table_prefix.is_some() {
+        keep.extend(metadata.partitions.values().map(|p| p.file.clone()));
+        keep.insert(naming::common_metadata_key(uuid, &metadata.table_name));
+    }
+    listed.iter().filter(move |object| {
+        let in_scope = object.key.starts_with(&indices_prefix)
+            || table_prefix
+                .as_ref()
+                .is_some_and(|prefix| object.key.starts_with(prefix.as_str()));
+        in_scope && !keep.contains(&object.key)
+    })
+}
+
+/// Whether `object` is at least `min_age` old. A modification time in the future (clock
+/// skew between writer and store) counts as young: when in doubt, keep the file.
+fn old_enough(object: &StoreObject, min_age: Option<Duration>, now: SystemTime) -> bool {
+    let Some(min_age) = min_age else {
+        return true;
+    };
+    let modified: SystemTime = object.last_modified.into();
+    now.duration_since(modified).is_ok_and(|age| age >= min_age)
+}
+
+/// Deletes a dataset: its metadata file(s) (JSON and msgpack), index files, partition files,
+/// `_common_metadata`, and everything else gc would consider the dataset's (every key under
+/// `<uuid>/indices/` and `<uuid>/<table>/`, also for implicit datasets) — plateau's
+/// `delete_dataset`, which runs gc first for the same effect.
+///
+/// The metadata goes first, so a crash leaves either the complete dataset or none (see the
+/// module documentation). Missing files are not errors; datasets without partitions are
+/// fine. Only keys that belong to the dataset (`<uuid>/…` or `<uuid>.…`) are deleted, even if
+/// the metadata names others; keys elsewhere under `<uuid>/` are left alone, as gc leaves
+/// them. The factory's cache is dropped.
+///
+/// # Errors
+/// [`Error::DatasetNotFound`] if neither metadata file exists; store errors.
+pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
+    let uuid = factory.uuid().to_owned();
+    naming::validate_uuid(&uuid)?;
+    let store = factory.store();
+    factory.invalidate();
+    let metadata = factory.metadata()?;
+    factory.invalidate();
+
+    // Everything to delete, collected before the metadata disappears: the referenced files
+    // first, then whatever else lies in the dataset's two directories.
+    let mut files: Vec<String> = Vec::new();
+    files.extend(
+        metadata
+            .indices
+            .values()
+            .filter_map(IndexEntry::storage_key)
+            .map(str::to_owned),
+    );
+    files.extend(metadata.partitions.values().map(|p| p.file.clone()));
+    files.push(naming::common_metadata_key(&uuid, &metadata.table_name));
+    files.extend(store.list_keys(&naming::indices_prefix(&uuid))?);
+    files.extend(store.list_keys(&naming::table_prefix(&uuid, &metadata.table_name))?);
+    let mut seen = BTreeSet::new();
+    files.retain(|key| naming::is_dataset_key(&uuid, key) && seen.insert(key.clone()));
+
+    // The shadowed file first, the one readers see last (reverse read order).
+    for format in MetadataFormat::READ_ORDER.iter().rev() {
+        store.delete(&naming::metadata_key(&uuid, *format))?;
+    }
+    store.delete_many(&files)
+}
+
+/// Builds secondary indices on `columns` for every partition of an existing dataset and
+/// commits them (plateau's `build_dataset_indices`).
+///
+/// Only the requested columns are read. Existing indices of other columns are kept, an
+/// existing index of a requested column is rebuilt from scratch. An implicit dataset with
+/// partitions becomes explicit (as in plateau). The metadata is written in the dataset's own
+/// format (plateau always writes JSON) with put-if-match on the version the factory read; the
+/// factory's cache holds the result afterwards.
+///
+/// An index over a dataset without partitions is registered empty, so that later updates
+/// maintain it. An empty `columns` changes nothing.
+///
+/// # Errors
+/// * [`Error::InvalidInput`] when the dataset has no schema (`_common_metadata`), for a
+///   partition column (plateau registers such an index silently), and for a column that is
+///   not in the schema or not in a partition's file ("Column `abc` could not be found in the
+///   partition `…` Please check for any typos and validate your dataset.");
+/// * the type errors of [`Index::from_array`] (null-typed or nested columns);
+/// * [`Error::CommitConflict`] when the metadata changed since the factory read it: the new
+///   index files are then unreferenced garbage and the dataset is unchanged.
+pub fn build_indices(factory: &DatasetFactory, columns: &[String]) -> Result<DatasetMetadata> {
+    let mut metadata = factory.metadata()?;
+    if metadata.version.is_none() {
+        // Cached metadata without a stored version cannot be compared-and-swapped.
+        factory.invalidate();
+        metadata = factory.metadata()?;
+    }
+    let columns: Vec<String> = {
+        let mut seen = BTreeSet::new();
+        columns
+            .iter()
+            .filter(|c| seen.insert(c.as_str()))
+            .cloned()
+            .collect()
+    };
+    if columns.is_empty() {
+        return Ok((*metadata).clone());
+    }
+    let schema = metadata.schema.as_ref().ok_or_else(|| {
+        Error::invalid_input("Dataset schema needs to be loaded for column selection.")
+    })?;
+    for column in &columns {
+        if metadata.partition_keys.contains(column) {
+            return Err(Error::invalid_input(format!(
+                "Cannot create secondary index on partition columns: {{'{column}'}}"
+            )));
+        }
+        if schema.field(column).is_none() {
+            return Err(column_not_found(
+                column,
+                metadata.partitions.keys().next().map(String::as_str),
+                &metadata.uuid,
+            ));
+        }
+    }
+
+    let store = factory.store();
+    let built = build_merged(store, &metadata, &columns)?;
+
+    let mut updated = (*metadata).clone();
+    // plateau names index files by `datetime.now(UTC).isoformat()` (Python >= 3.11).
+    let now = creation_time_now();
+    for (column, index) in built {
+        // A new key, written put-if-absent: the file the current metadata references is never
+        // overwritten, so a lost commit leaves the dataset exactly as it was.
+        let stored = crate::commit::store_index(store, &metadata.uuid, index, &now)?;
+        let key = stored.storage_key().unwrap_or_default().to_owned();
+        updated.indices.insert(
+            column,
+            IndexEntry {
+                source: IndexSource::External(key),
+                index: Some(stored),
+            },
+        );
+    }
+    // plateau writes `partitions` whenever there are any, and always `partition_keys`.
+    updated.explicit_partitions = updated.explicit_partitions || !updated.partitions.is_empty();
+    updated.partition_keys_stored = true;
+
+    let bytes = codec::encode(&updated, updated.format)?;
+    let key = updated.metadata_key();
+    let version = metadata
+        .version
+        .clone()
+        .ok_or_else(|| Error::CommitConflict {
+            key: key.clone(),
+            message: "the metadata has no stored version to compare against".into(),
+        })?;
+    updated.version = Some(store.put_if_match(&key, bytes.into(), &version)?);
+    factory.set_metadata(updated.clone())?;
+    Ok(updated)
+}
+
+/// One merged index per column: built per partition from the partition's file, then merged.
+fn build_merged(
+    store: &Store,
+    metadata: &DatasetMetadata,
+    columns: &[String],
+) -> Result<IndexMap<String, Index>> {
+    let schema = metadata.schema.as_ref().map(|s| s.schema().clone());
+    let mut per_column: IndexMap<String, Vec<Index>> = columns
+        .iter()
+        .map(|c| (c.clone(), Vec::with_capacity(metadata.partitions.len())))
+        .collect();
+    for (label, partition) in &metadata.partitions {
+        let mut options = FileReadOptions::new().with_columns(columns.iter().cloned());
+        if !partition.file.ends_with(naming::PARQUET_SUFFIX) {
+            if let Some(schema) = &schema {
+                options = options.with_schema(text_file_schema(store, &partition.file, schema)?);
+            }
+        }
+        let batch = plateau_serialization::restore(store, &partition.file, &options).map_err(
+            |e| match e {
+                Error::ColumnNotFound { columns } => column_not_found(
+                    columns.first().map_or("", String::as_str),
+                    Some(label),
+                    &metadata.uuid,
+                ),
+                other => other,
+            },
+        )?;
+        for (column, indices) in per_column.iter_mut() {
+            let array = batch
+                .column_by_name(column)
+                .ok_or_else(|| column_not_found(column, Some(label), &metadata.uuid))?;
+            indices.push(Index::from_array(column, array.as_ref(), label)?);
+        }
+    }
+    let mut merged = IndexMap::new();
+    for (column, indices) in per_column {
+        let index = match Index::merge_all(indices)? {
+            Some(index) => index,
+            None => {
+                let data_type = metadata
+                    .schema
+                    .as_ref()
+                    .and_then(|s| s.field(&column).map(|f| f.data_type().clone()))
+                    .ok_or_else(|| column_not_found(&column, None, &metadata.uuid))?;
+                Index::empty(&column, IndexKind::Secondary, &data_type)?
+            }
+        };
+        merged.insert(column, index);
+    }
+    Ok(merged)
+}
+
+/// The schema to parse a text (CSV) data file with: the file's columns in the file's order,
+/// typed as the dataset schema says (the CSV reader maps a schema by position, and inferred
+/// types would not match the dataset's, e.g. `"01"` read as the integer 1). Columns the
+/// dataset schema does not know keep their inferred type.
+fn text_file_schema(store: &Store, key: &str, dataset: &SchemaRef) -> Result<SchemaRef> {
+    let inferred = plateau_serialization::restore(store, key, &FileReadOptions::new())?;
+    let fields: Vec<FieldRef> = inferred
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| {
+            match dataset.field_with_name(field.name()) {
+                // The CSV reader parses no large or dictionary strings; the index normalises
+                // every string type to the same keys anyway.
+                Ok(typed) => Arc::new(typed.clone().with_data_type(match typed.data_type() {
+                    DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+                    DataType::Dictionary(_, values) => values.as_ref().clone(),
+                    other => other.clone(),
+                })),
+                Err(_) => Arc::clone(field),
+            }
+        })
+        .collect();
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// plateau's error for an index column that a partition does not have.
+fn column_not_found(column: &str, label: Option<&str>, uuid: &str) -> Error {
+    match label {
+        Some(label) => Error::invalid_input(format!(
+            "Column `{column}` could not be found in the partition `{label}` Please check for \
+             any typos and validate your dataset."
+        )),
+        None => Error::invalid_input(format!(
+            "Column `{column}` could not be found in the schema of dataset `{uuid}` Please \
+             check for any typos and validate your dataset."
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn future_modification_times_are_young() {
+        let object = StoreObject {
+            key: "k".into(),
+            size: 0,
+            last_modified: (SystemTime::now() + Duration::from_secs(60)).into(),
+            version: Default::default(),
+        };
+        assert!(!old_enough(
+            &object,
+            Some(Duration::ZERO),
+            SystemTime::now()
+        ));
+        assert!(old_enough(&object, None, SystemTime::now()));
+    }
+}
