@@ -662,47 +662,13 @@ fn empty_group_batch(
 /// `field` with the type a result column has: categoricals dictionary-encoded.
 fn result_field(field: &Field, options: &ReadOptions) -> Field {
     let data_type = if options.is_categorical(field.name()) {
-        categorical_type(field.data_type())
+        plateau_serialization::serializer::categorical_type(field.data_type())
     } else {
         field.data_type().clone()
     };
     Field::new(field.name(), data_type, true).with_metadata(field.metadata().clone())
 }
 
-/// `Dictionary<Int32, T>` for types Arrow can dictionary-encode (the serializer's rule for
-/// categorical file columns); other types are returned unchanged.
-fn categorical_type(data_type: &DataType) -> DataType {
-    match data_type {
-        DataType::Dictionary(_, value) => {
-            DataType::Dictionary(Box::new(DataType::Int32), value.clone())
-        }
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float16
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal128(_, _)
-        | DataType::Decimal256(_, _)
-        | DataType::Date32
-        | DataType::Date64
-        | DataType::Time32(_)
-        | DataType::Time64(_)
-        | DataType::Timestamp(_, _)
-        | DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Binary
-        | DataType::LargeBinary => {
-            DataType::Dictionary(Box::new(DataType::Int32), Box::new(data_type.clone()))
-        }
-        other => other.clone(),
-    }
-}
 
 /// Casts every batch to `target` (columns by name, missing ones as nulls) and concatenates.
 fn concat_conformed(mut target: Vec<FieldRef>, batches: &[RecordBatch]) -> Result<RecordBatch> {

@@ -355,6 +355,13 @@ impl<'a> ReadRequest<'a> {
     }
 }
 
+/// The type a column requested as categorical is returned as: `Dictionary<Int32, value>` for
+/// dictionary columns and every type Arrow can dictionary-encode; bool, nested and null
+/// columns unchanged. Readers that combine partitions use it so every layer agrees.
+pub fn categorical_type(data_type: &DataType) -> DataType {
+    target_type(data_type, true)
+}
+
 /// The result type of a column: categorical columns as `Dictionary<Int32, value>`, every
 /// other dictionary column as its value type, anything else unchanged.
 fn target_type(data_type: &DataType, categorical: bool) -> DataType {
