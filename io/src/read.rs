@@ -669,7 +669,6 @@ fn result_field(field: &Field, options: &ReadOptions) -> Field {
     Field::new(field.name(), data_type, true).with_metadata(field.metadata().clone())
 }
 
-
 /// Casts every batch to `target` (columns by name, missing ones as nulls) and concatenates.
 fn concat_conformed(mut target: Vec<FieldRef>, batches: &[RecordBatch]) -> Result<RecordBatch> {
     keep_out_of_range_timestamps(&mut target, batches)?;
