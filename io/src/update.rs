@@ -550,7 +550,7 @@ fn finish(factory: &DatasetFactory, committed: Result<DatasetMetadata>) -> Resul
 
 /// The factory's metadata with its schema: a factory loading without schema gets the stored
 /// `_common_metadata` filled in (typing partition values needs it).
-fn metadata_with_schema(factory: &DatasetFactory) -> Result<Arc<DatasetMetadata>> {
+pub fn metadata_with_schema(factory: &DatasetFactory) -> Result<Arc<DatasetMetadata>> {
     let metadata = factory.metadata()?;
     if metadata.schema.is_some() {
         return Ok(metadata);
@@ -568,7 +568,7 @@ fn metadata_with_schema(factory: &DatasetFactory) -> Result<Arc<DatasetMetadata>
 
 /// plateau's `_ensure_compatible_indices` for an existing dataset: `requested` must be a
 /// subset of the dataset's secondary indices; all of those are built (sorted).
-fn existing_indices_superset(
+pub fn existing_indices_superset(
     metadata: &DatasetMetadata,
     requested: &[String],
 ) -> Result<Vec<String>> {
@@ -584,7 +584,10 @@ fn existing_indices_superset(
 }
 
 /// Every delete-scope column must be indexed (partition key or secondary index).
-fn check_delete_scope_columns(metadata: &DatasetMetadata, scopes: &[DeleteScope]) -> Result<()> {
+pub fn check_delete_scope_columns(
+    metadata: &DatasetMetadata,
+    scopes: &[DeleteScope],
+) -> Result<()> {
     for scope in scopes {
         for (column, _) in scope {
             let indexed =

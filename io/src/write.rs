@@ -478,7 +478,7 @@ pub fn write_single_partition(
 /// How a new dataset's metadata file is committed: put-if-absent, or with `overwrite`
 /// compare-and-swap against what exists now. Fails with [`Error::DatasetExists`] when the
 /// dataset exists and `overwrite` is not set.
-pub(crate) fn creation_mode(store: &Store, uuid: &str, overwrite: bool) -> Result<CommitMode> {
+pub fn creation_mode(store: &Store, uuid: &str, overwrite: bool) -> Result<CommitMode> {
     let mut found: Vec<(MetadataFormat, ObjectVersion)> = Vec::new();
     for format in MetadataFormat::READ_ORDER {
         match store.head(&naming::metadata_key(uuid, format)) {
@@ -499,7 +499,7 @@ pub(crate) fn creation_mode(store: &Store, uuid: &str, overwrite: bool) -> Resul
 }
 
 /// plateau's `raise_if_indices_overlap`.
-pub(crate) fn check_index_overlap(partition_on: &[String], secondary: &[String]) -> Result<()> {
+pub fn check_index_overlap(partition_on: &[String], secondary: &[String]) -> Result<()> {
     let overlap: BTreeSet<&str> = secondary
         .iter()
         .filter(|c| partition_on.contains(c))
@@ -519,7 +519,7 @@ pub(crate) fn check_index_overlap(partition_on: &[String], secondary: &[String])
 }
 
 /// A table name must be one key component.
-pub(crate) fn check_table_name(table: &str) -> Result<()> {
+pub fn check_table_name(table: &str) -> Result<()> {
     if table.is_empty() || table.contains('/') {
         return Err(Error::invalid_input(format!(
             "invalid table name `{table}`: it must be a non-empty name without `/`"
@@ -531,7 +531,7 @@ pub(crate) fn check_table_name(table: &str) -> Result<()> {
 /// The partition keys to write an existing dataset with: `requested` must equal the
 /// dataset's keys (order included) or be `None` (inferred), as plateau's
 /// `validate_partition_keys`.
-pub(crate) fn check_partition_on(
+pub fn check_partition_on(
     metadata: &DatasetMetadata,
     requested: Option<&[String]>,
 ) -> Result<Vec<String>> {
@@ -549,7 +549,7 @@ pub(crate) fn check_partition_on(
 
 /// The table to write into an existing dataset: the dataset's. `"table"` (the default of
 /// every option struct) means "the dataset's"; another name must match it.
-pub(crate) fn check_dataset_table(metadata: &DatasetMetadata, requested: &str) -> Result<String> {
+pub fn check_dataset_table(metadata: &DatasetMetadata, requested: &str) -> Result<String> {
     if requested != DEFAULT_TABLE && requested != metadata.table_name {
         return Err(Error::invalid_input(format!(
             "Trying to write a partition with table name {requested} but dataset {} has already table {}.",
@@ -560,7 +560,7 @@ pub(crate) fn check_dataset_table(metadata: &DatasetMetadata, requested: &str) -
 }
 
 /// A Python list repr of strings: `['a', 'b']`.
-pub(crate) fn py_list<S: AsRef<str>>(items: &[S]) -> String {
+pub fn py_list<S: AsRef<str>>(items: &[S]) -> String {
     let inner = items
         .iter()
         .map(|s| format!("'{}'", s.as_ref()))
@@ -570,7 +570,7 @@ pub(crate) fn py_list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// Sorted, without duplicates.
-pub(crate) fn sorted_unique(columns: &[String]) -> Vec<String> {
+pub fn sorted_unique(columns: &[String]) -> Vec<String> {
     columns
         .iter()
         .cloned()
