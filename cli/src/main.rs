@@ -1,6 +1,441 @@
-//! The `plateau` command-line tool (filled by the CLI milestone).
+//! The `plateau` command-line tool: inspect, query, write and maintain plateau datasets
+//! without writing Rust.
+//!
+//! Every command works on one store (`--store`, `PLATEAU_STORE`, default the current
+//! directory). Errors are one line on stderr and a documented exit code (see [`EXIT_CODES`]),
+//! so scripts can tell a missing dataset from a bad predicate.
 
-fn main() {
-    eprintln!("plateau: the command-line tool is not built yet; see README.md");
-    std::process::exit(2);
+mod commands;
+mod demo;
+mod formats;
+mod inspect;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, shown in `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  generic failure (store, I/O, corrupt data)
+  2  usage error (unknown option, missing argument)
+  3  dataset not found
+  4  dataset already exists (use --overwrite)
+  5  invalid input: bad predicate, unknown column, type mismatch, unreadable input file
+  6  commit conflict: another writer changed the dataset; nothing was committed
+  7  check found problems in the dataset
+
+Example:
+  plateau --store ./demo-store demo
+  plateau --store ./demo-store read demo --where \"country == 'DE'\" --limit 5";
+
+/// The plateau command-line tool.
+#[derive(Parser, Debug)]
+#[command(name = "plateau", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The store: a path, file:///abs/path, hfs://path or memory:// (cloud schemes need the
+    /// matching build feature).
+    #[arg(long, env = "PLATEAU_STORE", default_value = ".", global = true)]
+    pub store: String,
+    /// Print only results (no summaries on stderr).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A predicate given as text or as plateau's JSON.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PredicateArgs {
+    /// Predicate text, e.g. "a == 1 and b in ('x', 'y') or c >= date '2020-01-01'".
+    #[arg(long = "where", value_name = "EXPR", conflicts_with = "predicates")]
+    pub where_: Option<String>,
+    /// Predicates in plateau's JSON form, e.g. '[[["a", "==", 1]]]'.
+    #[arg(long, value_name = "JSON")]
+    pub predicates: Option<String>,
+}
+
+/// Output formats of `read`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// An aligned text table (for terminals).
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// Parquet (lossless; needs --output or a redirected stdout).
+    Parquet,
+}
+
+/// Input formats of `write` and `update`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Parquet files.
+    Parquet,
+    /// CSV files with a header line (types inferred).
+    Csv,
+    /// One JSON object per line (types inferred: integer, float, bool, string).
+    Jsonl,
+}
+
+/// Parquet compression codecs.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompressionArg {
+    /// Snappy (plateau's default).
+    Snappy,
+    /// Zstandard.
+    Zstd,
+    /// Gzip.
+    Gzip,
+    /// No compression.
+    None,
+}
+
+/// Metadata file formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataFormatArg {
+    /// `<uuid>.by-dataset-metadata.json`.
+    Json,
+    /// `<uuid>.by-dataset-metadata.msgpack.zstd`.
+    Msgpack,
+}
+
+/// Options shared by `write` and `update` for the data files.
+#[derive(Args, Debug, Clone)]
+pub struct FileArgs {
+    /// Input format (default: from each file's extension).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Rows per Parquet row group.
+    #[arg(long, value_name = "N")]
+    pub row_group_size: Option<usize>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value = "snappy")]
+    pub compression: CompressionArg,
+    /// Sort every written partition by these columns (comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub sort_by: Vec<String>,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a sample partitioned, indexed dataset `demo` and run a pruned query on it.
+    #[command(after_help = "Example:\n  plateau --store ./demo-store demo")]
+    Demo {
+        /// Number of rows to generate.
+        #[arg(long, default_value_t = 300_000)]
+        rows: usize,
+    },
+    /// List the datasets in the store.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store list --json\n\n\
+        Columns: uuid, format (json|msgpack), partitions (count), partition_keys, indices.\n\
+        --json prints one array of objects with these keys (lists for partition_keys and\n\
+        indices); an unreadable dataset is reported on stderr and skipped."
+    )]
+    List {
+        /// Print JSON instead of tab-separated text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a dataset's metadata: version, table, partition keys, partitions, indices, schema.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store info demo --json --indices\n\n\
+        --json prints the canonical dump (keys sorted): uuid, metadata_version, table,\n\
+        partition_keys, partitions (label -> file), schema ([{name, type}]), indices\n\
+        (column -> [[value, [labels]]], only with --indices), metadata."
+    )]
+    Info {
+        /// The dataset uuid.
+        uuid: String,
+        /// Print the canonical JSON dump.
+        #[arg(long)]
+        json: bool,
+        /// Load and include the content of every index.
+        #[arg(long)]
+        indices: bool,
+    },
+    /// Print a dataset's schema (one `name: type` line per column).
+    #[command(after_help = "Example:\n  plateau --store ./demo-store schema demo")]
+    Schema {
+        /// The dataset uuid.
+        uuid: String,
+    },
+    /// Print an index: each value and the partitions holding it.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store index demo product\n\n\
+        --json prints the index as in `info --json --indices`: [[value, [labels sorted]], ...]\n\
+        sorted by value (dates as \"YYYY-MM-DD\", timestamps as integer nanoseconds, binary as hex)."
+    )]
+    Index {
+        /// The dataset uuid.
+        uuid: String,
+        /// An indexed column (secondary index or partition key).
+        column: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the partitions (label and file) a query would read, without reading data.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store partitions demo --where \"country == 'DE' and product == 'p07'\"\n\n\
+        Text: one `label<TAB>file` line per partition. --json prints\n\
+        {\"total\": <partitions of the dataset>, \"partitions\": [{\"label\": .., \"file\": ..}, ...]}."
+    )]
+    Partitions {
+        /// The dataset uuid.
+        uuid: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The query.
+        #[command(flatten)]
+        predicate: PredicateArgs,
+    },
+    /// Read rows of a dataset.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store read demo --columns id,amount --where \"amount > 990\" --format csv --limit 10"
+    )]
+    Read {
+        /// The dataset uuid.
+        uuid: String,
+        /// Columns to read (comma separated; default all).
+        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+        columns: Option<Vec<String>>,
+        /// The query.
+        #[command(flatten)]
+        predicate: PredicateArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// At most this many rows.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Create a dataset from input files (one plateau input frame per file).
+    #[command(
+        after_help = "Example:\n  plateau --store ./store write sales sales.csv --partition-on country --index product"
+    )]
+    Write {
+        /// The dataset uuid.
+        uuid: String,
+        /// Input files (.parquet, .csv, .jsonl).
+        #[arg(required = true)]
+        inputs: Vec<std::path::PathBuf>,
+        /// Partition columns (comma separated).
+        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+        partition_on: Vec<String>,
+        /// Secondary index columns (comma separated).
+        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+        index: Vec<String>,
+        /// Replace an existing dataset.
+        #[arg(long)]
+        overwrite: bool,
+        /// Metadata file format.
+        #[arg(long, value_enum, default_value = "json")]
+        metadata_format: MetadataFormatArg,
+        /// Data file options.
+        #[command(flatten)]
+        files: FileArgs,
+    },
+    /// Append input files to a dataset and/or delete partitions by scope.
+    #[command(
+        after_help = "Example:\n  plateau --store ./store update sales new.csv --delete-scope 'country=DE' --metadata source=cli"
+    )]
+    Update {
+        /// The dataset uuid.
+        uuid: String,
+        /// Input files (.parquet, .csv, .jsonl); may be none for a pure delete.
+        inputs: Vec<std::path::PathBuf>,
+        /// Delete the partitions matching `col=value,col=value` (repeatable).
+        #[arg(long, value_name = "SCOPE")]
+        delete_scope: Vec<String>,
+        /// Secondary index columns to add (comma separated).
+        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+        index: Vec<String>,
+        /// User metadata `key=value` (repeatable).
+        #[arg(long, value_name = "KEY=VALUE")]
+        metadata: Vec<String>,
+        /// Data file options.
+        #[command(flatten)]
+        files: FileArgs,
+    },
+    /// Build secondary indices of existing data.
+    #[command(after_help = "Example:\n  plateau --store ./demo-store build-index demo id")]
+    BuildIndex {
+        /// The dataset uuid.
+        uuid: String,
+        /// The columns to index.
+        #[arg(required = true)]
+        columns: Vec<String>,
+    },
+    /// Delete files of the dataset that its metadata no longer references.
+    #[command(after_help = "Example:\n  plateau --store ./demo-store gc demo --dry-run")]
+    Gc {
+        /// The dataset uuid.
+        uuid: String,
+        /// Only list what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Per row group statistics of the partitions a query would read (plateau's
+    /// `collect_dataset_metadata`), tab separated.
+    #[command(
+        after_help = "Example:\n  plateau --store ./demo-store stats demo --where \"country == 'DE'\""
+    )]
+    Stats {
+        /// The dataset uuid.
+        uuid: String,
+        /// The query.
+        #[command(flatten)]
+        predicate: PredicateArgs,
+    },
+    /// Integrity check: files exist and open, schemas match _common_metadata, indices load
+    /// and reference only existing partitions. Prints every problem; exit code 7 if any.
+    #[command(after_help = "Example:\n  plateau --store ./demo-store check demo")]
+    Check {
+        /// The dataset uuid.
+        uuid: String,
+    },
+    /// Delete a dataset: data files, indices and metadata.
+    #[command(after_help = "Example:\n  plateau --store ./demo-store delete demo")]
+    Delete {
+        /// The dataset uuid.
+        uuid: String,
+    },
+}
+
+/// An error ready to report: the exit code and one line of text.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code (see [`EXIT_CODES`]).
+    pub code: u8,
+    /// The message.
+    pub message: String,
+}
+
+impl CliError {
+    /// An error with exit code `code`.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An invalid-input error (exit code 5).
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(5, message)
+    }
+}
+
+impl From<plateau_core::Error> for CliError {
+    fn from(error: plateau_core::Error) -> Self {
+        use plateau_core::Error as E;
+        let code = match &error {
+            E::DatasetNotFound { .. } => 3,
+            E::DatasetExists { .. } => 4,
+            E::ColumnNotFound { .. }
+            | E::PredicateType { .. }
+            | E::InvalidPredicate(_)
+            | E::PredicateParse { .. }
+            | E::InvalidUuid(_)
+            | E::InvalidInput(_)
+            | E::SchemaIncompatible { .. } => 5,
+            E::CommitConflict { .. } => 6,
+            _ => 1,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            // `plateau read ... | head`: the reader is gone, which is not a failure.
+            return Self::new(0, "");
+        }
+        Self::new(1, format!("i/o error: {error}"))
+    }
+}
+
+impl From<arrow::error::ArrowError> for CliError {
+    fn from(error: arrow::error::ArrowError) -> Self {
+        Self::new(1, format!("arrow error: {error}"))
+    }
+}
+
+impl From<parquet::errors::ParquetError> for CliError {
+    fn from(error: parquet::errors::ParquetError) -> Self {
+        Self::new(1, format!("parquet error: {error}"))
+    }
+}
+
+/// The result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.code == 0 => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, whatever the library's message looks like.
+            let message = error
+                .message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
+            eprintln!("plateau: error: {message}");
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plateau_core::Error;
+
+    #[test]
+    fn library_errors_map_to_documented_exit_codes() {
+        let code = |e: Error| CliError::from(e).code;
+        assert_eq!(code(Error::DatasetNotFound { uuid: "u".into() }), 3);
+        assert_eq!(code(Error::DatasetExists { uuid: "u".into() }), 4);
+        assert_eq!(
+            code(Error::ColumnNotFound {
+                columns: vec!["c".into()]
+            }),
+            5
+        );
+        assert_eq!(code(Error::InvalidPredicate("x".into())), 5);
+        assert_eq!(code(Error::InvalidUuid("a/b".into())), 5);
+        let conflict = Error::CommitConflict {
+            key: "u.by-dataset-metadata.json".into(),
+            message: "changed".into(),
+        };
+        assert_eq!(code(conflict), 6);
+        assert_eq!(code(Error::corrupt("k", "bad")), 1);
+        let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert_eq!(CliError::from(pipe).code, 0);
+    }
+
+    #[test]
+    fn arguments_parse() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+        let cli =
+            Cli::try_parse_from(["plateau", "--store", "memory://", "-q", "read", "u"]).unwrap();
+        assert!(cli.quiet);
+        assert_eq!(cli.store, "memory://");
+    }
 }

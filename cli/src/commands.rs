@@ -1,0 +1,616 @@
+//! The commands: each turns its arguments into library options, calls plateau-io-eager and
+//! prints the result. Summaries go to stderr (silenced by `--quiet`) so stdout stays data.
+
+use std::io::Write as _;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use plateau_core::naming::{parse_metadata_key, MetadataFormat};
+use plateau_core::{Predicates, Scalar, Store, Value};
+use plateau_io_eager as eager;
+use plateau_metadata::{dump, DatasetFactory, DatasetMetadata};
+use plateau_serialization::ParquetSerializer;
+use serde_json::{Map, Value as Json};
+
+use crate::{
+    formats, Cli, CliError, CliResult, Command, CompressionArg, FileArgs, MetadataFormatArg,
+    OutputFormat, PredicateArgs,
+};
+
+/// Runs the command of `cli`.
+pub fn run(cli: &Cli) -> CliResult {
+    let store = Store::from_url(&cli.store)?;
+    let log = Log { quiet: cli.quiet };
+    match &cli.command {
+        Command::Demo { rows } => crate::demo::run(&store, &cli.store, *rows),
+        Command::List { json } => list(&store, *json),
+        Command::Info {
+            uuid,
+            json,
+            indices,
+        } => info(&store, uuid, *json, *indices),
+        Command::Schema { uuid } => schema(&store, uuid),
+        Command::Index { uuid, column, json } => index(&store, uuid, column, *json),
+        Command::Partitions {
+            uuid,
+            json,
+            predicate,
+        } => partitions(&store, uuid, predicate, *json, &log),
+        Command::Read {
+            uuid,
+            columns,
+            predicate,
+            format,
+            output,
+            limit,
+        } => read(
+            &store,
+            uuid,
+            columns.as_deref(),
+            predicate,
+            *format,
+            output.as_deref(),
+            *limit,
+            &log,
+        ),
+        Command::Write {
+            uuid,
+            inputs,
+            partition_on,
+            index,
+            overwrite,
+            metadata_format,
+            files,
+        } => {
+            let batches = load_inputs(inputs, files)?;
+            check_partition_nulls(inputs, &batches, partition_on)?;
+            let format = match metadata_format {
+                MetadataFormatArg::Json => MetadataFormat::Json,
+                MetadataFormatArg::Msgpack => MetadataFormat::Msgpack,
+            };
+            let options = eager::StoreOptions::default()
+                .partition_on(partition_on.clone())
+                .secondary_indices(index.clone())
+                .overwrite(*overwrite)
+                .metadata_format(format)
+                .serializer(serializer(files)?);
+            let metadata = eager::store_dataframes_as_dataset(&store, uuid, &batches, &options)?;
+            let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            log.say(format!(
+                "wrote dataset `{uuid}`: {rows} rows in {} partitions",
+                metadata.partitions.len()
+            ));
+            Ok(())
+        }
+        Command::Update {
+            uuid,
+            inputs,
+            delete_scope,
+            index,
+            metadata,
+            files,
+        } => update(
+            &store,
+            uuid,
+            inputs,
+            delete_scope,
+            index,
+            metadata,
+            files,
+            &log,
+        ),
+        Command::BuildIndex { uuid, columns } => {
+            let factory = existing(&store, uuid)?;
+            eager::build_dataset_indices(&factory, columns)?;
+            log.say(format!(
+                "built indices {} of dataset `{uuid}`",
+                columns.join(", ")
+            ));
+            Ok(())
+        }
+        Command::Gc { uuid, dry_run } => {
+            let factory = existing(&store, uuid)?;
+            let options = eager::GcOptions {
+                dry_run: *dry_run,
+                ..Default::default()
+            };
+            let report = eager::garbage_collect_dataset(&factory, &options)?;
+            let mut out = std::io::stdout().lock();
+            for file in &report.files {
+                writeln!(out, "{file}")?;
+            }
+            let verb = if *dry_run { "would delete" } else { "deleted" };
+            log.say(format!("{verb} {} files", report.files.len()));
+            Ok(())
+        }
+        Command::Stats { uuid, predicate } => crate::inspect::stats(&store, uuid, predicate),
+        Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
+        Command::Delete { uuid } => {
+            let factory = existing(&store, uuid)?;
+            eager::delete_dataset(&factory)?;
+            log.say(format!("deleted dataset `{uuid}`"));
+            Ok(())
+        }
+    }
+}
+
+/// Summaries on stderr unless `--quiet`.
+pub struct Log {
+    /// Whether `--quiet` was given.
+    pub quiet: bool,
+}
+
+impl Log {
+    /// Prints one summary line on stderr.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+}
+
+/// A factory for a dataset that must exist (a clear exit code 3 otherwise, before any work).
+pub fn existing(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
+    plateau_core::naming::validate_uuid(uuid)?;
+    let factory = DatasetFactory::new(store.clone(), uuid);
+    if !factory.exists()? {
+        return Err(plateau_core::Error::DatasetNotFound {
+            uuid: uuid.to_owned(),
+        }
+        .into());
+    }
+    Ok(factory)
+}
+
+/// The predicates of `--where` or `--predicates`, if any, with their literals coerced to the
+/// column types of `metadata` where that is lossless.
+pub fn parse_predicates(
+    args: &PredicateArgs,
+    metadata: &DatasetMetadata,
+) -> CliResult<Option<Predicates>> {
+    let mut predicates = match (&args.where_, &args.predicates) {
+        (Some(text), _) => Predicates::parse(text)?,
+        (None, Some(json)) => Predicates::from_json(json)?,
+        (None, None) => return Ok(None),
+    };
+    if let Some(schema) = &metadata.schema {
+        for conjunction in &mut predicates.conjunctions {
+            for literal in &mut conjunction.literals {
+                let Some(field) = schema.field(&literal.column) else {
+                    continue; // the library reports unknown columns with all their names
+                };
+                let data_type = field.data_type();
+                match &mut literal.value {
+                    Value::Scalar(value) => {
+                        *value = coerce(&literal.column, data_type, value)?;
+                    }
+                    Value::List(values) => {
+                        for value in values {
+                            *value = coerce(&literal.column, data_type, value)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(predicates))
+}
+
+/// A command-line literal as the column's type, when that loses nothing: integer to float
+/// (|v| <= 2^53), string to date or timestamp, string to binary. Anything else is left to the
+/// library, whose type error names the column, its type and the value.
+fn coerce(column: &str, data_type: &DataType, value: &Scalar) -> CliResult<Scalar> {
+    const EXACT: i64 = 1 << 53;
+    let float = matches!(
+        data_type,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    );
+    Ok(match value {
+        Scalar::Int(v) if float && (-EXACT..=EXACT).contains(v) => Scalar::Float(*v as f64),
+        Scalar::UInt(v) if float && *v <= EXACT as u64 => Scalar::Float(*v as f64),
+        Scalar::String(text)
+            if matches!(
+                data_type,
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+            ) =>
+        {
+            plateau_core::partition_value::parse_unquoted(text.as_bytes(), data_type).map_err(
+                |_| {
+                    CliError::input(format!(
+                        "predicate on column `{column}` (type {data_type}): value '{text}' is not a valid {data_type}"
+                    ))
+                },
+            )?
+        }
+        Scalar::String(text)
+            if matches!(
+                data_type,
+                DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+            ) =>
+        {
+            Scalar::Binary(text.as_bytes().to_vec())
+        }
+        other => other.clone(),
+    })
+}
+
+fn format_name(format: MetadataFormat) -> &'static str {
+    match format {
+        MetadataFormat::Json => "json",
+        MetadataFormat::Msgpack => "msgpack",
+    }
+}
+
+fn list(store: &Store, json: bool) -> CliResult {
+    let mut rows: Vec<Json> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for key in store.list_keys("")? {
+        let Some((uuid, _)) = parse_metadata_key(&key) else {
+            continue;
+        };
+        if !seen.insert(uuid.to_owned()) {
+            continue;
+        }
+        let factory = DatasetFactory::new(store.clone(), uuid);
+        // One unreadable dataset must not hide the others.
+        match factory.metadata() {
+            Ok(metadata) => rows.push(serde_json::json!({
+                "uuid": uuid,
+                "format": format_name(metadata.format),
+                "partitions": metadata.partitions.len(),
+                "partition_keys": metadata.partition_keys,
+                "indices": metadata.secondary_index_columns(),
+            })),
+            Err(e) => eprintln!("plateau: warning: dataset `{uuid}`: {e}"),
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", Json::Array(rows))?;
+        return Ok(());
+    }
+    writeln!(out, "uuid\tformat\tpartitions\tpartition_keys\tindices")?;
+    let join = |v: &Json| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default()
+    };
+    for row in &rows {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            row["uuid"].as_str().unwrap_or_default(),
+            row["format"].as_str().unwrap_or_default(),
+            row["partitions"],
+            join(&row["partition_keys"]),
+            join(&row["indices"])
+        )?;
+    }
+    Ok(())
+}
+
+fn info(store: &Store, uuid: &str, json: bool, indices: bool) -> CliResult {
+    let factory = existing(store, uuid)?;
+    let metadata = if indices {
+        factory.load_all_indices()?
+    } else {
+        factory.metadata()?
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value = dump::dump(&metadata)?;
+        writeln!(out, "{}", dump::to_canonical_string(&value))?;
+        return Ok(());
+    }
+    writeln!(out, "uuid: {}", metadata.uuid)?;
+    writeln!(out, "metadata version: {}", metadata.metadata_version)?;
+    writeln!(out, "metadata format: {}", format_name(metadata.format))?;
+    writeln!(out, "table: {}", metadata.table_name)?;
+    writeln!(
+        out,
+        "partition keys: {}",
+        metadata.partition_keys.join(", ")
+    )?;
+    writeln!(out, "partitions: {}", metadata.partitions.len())?;
+    writeln!(
+        out,
+        "secondary indices: {}",
+        metadata.secondary_index_columns().join(", ")
+    )?;
+    writeln!(out, "metadata: {}", Json::Object(metadata.metadata.clone()))?;
+    writeln!(out, "schema:")?;
+    write_schema(&mut out, &metadata)?;
+    if indices {
+        for column in metadata.index_columns() {
+            writeln!(out, "index {column}:")?;
+            write_index(&mut out, &metadata, column)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_schema(out: &mut impl std::io::Write, metadata: &DatasetMetadata) -> CliResult {
+    if let Some(schema) = &metadata.schema {
+        for field in schema.schema().fields() {
+            writeln!(out, "  {}: {}", field.name(), field.data_type())?;
+        }
+    }
+    Ok(())
+}
+
+fn write_index(
+    out: &mut impl std::io::Write,
+    metadata: &DatasetMetadata,
+    column: &str,
+) -> CliResult {
+    let index = metadata.loaded_index(column).ok_or_else(|| {
+        CliError::input(format!(
+            "column `{column}` of dataset `{}` has no index (indexed: {})",
+            metadata.uuid,
+            metadata.index_columns().join(", ")
+        ))
+    })?;
+    for (value, labels) in index.entries()? {
+        writeln!(out, "  {value}\t{}", labels.join(" "))?;
+    }
+    Ok(())
+}
+
+fn schema(store: &Store, uuid: &str) -> CliResult {
+    let factory = existing(store, uuid)?;
+    let metadata = factory.metadata()?;
+    let schema = metadata.schema.as_ref().ok_or_else(|| {
+        CliError::new(
+            1,
+            format!(
+                "dataset `{uuid}` has no schema: `{}` is missing",
+                plateau_core::naming::common_metadata_key(uuid, &metadata.table_name)
+            ),
+        )
+    })?;
+    let mut out = std::io::stdout().lock();
+    for field in schema.schema().fields() {
+        writeln!(out, "{}: {}", field.name(), field.data_type())?;
+    }
+    Ok(())
+}
+
+fn index(store: &Store, uuid: &str, column: &str, json: bool) -> CliResult {
+    let factory = existing(store, uuid)?;
+    let metadata = factory.metadata()?;
+    if !metadata.index_columns().contains(&column) {
+        return Err(CliError::input(format!(
+            "column `{column}` of dataset `{uuid}` has no index (indexed: {})",
+            metadata.index_columns().join(", ")
+        )));
+    }
+    let metadata = factory.load_indices(&[column])?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        // The dump holds every loaded index in its canonical form; keep just this one.
+        let value = dump::dump(&metadata)?;
+        let entries = value["indices"][column].clone();
+        writeln!(out, "{}", dump::to_canonical_string(&entries))?;
+        return Ok(());
+    }
+    write_index(&mut out, &metadata, column)
+}
+
+fn partitions(
+    store: &Store,
+    uuid: &str,
+    predicate: &PredicateArgs,
+    json: bool,
+    log: &Log,
+) -> CliResult {
+    let factory = existing(store, uuid)?;
+    let metadata = factory.metadata()?;
+    let mut options = eager::ReadOptions::default();
+    if let Some(predicates) = parse_predicates(predicate, &metadata)? {
+        options = options.predicates(predicates);
+    }
+    let (metadata, groups) = plateau_io::read::plan(&factory, &options)?;
+    let planned: Vec<(&str, &str)> = groups
+        .iter()
+        .flat_map(|g| g.labels.iter())
+        .map(|label| {
+            let file = metadata
+                .partitions
+                .get(label)
+                .map_or("", |p| p.file.as_str());
+            (label.as_str(), file)
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let list: Vec<Json> = planned
+            .iter()
+            .map(|(label, file)| serde_json::json!({"label": label, "file": file}))
+            .collect();
+        let value = serde_json::json!({"total": metadata.partitions.len(), "partitions": list});
+        writeln!(out, "{value}")?;
+    } else {
+        for (label, file) in &planned {
+            writeln!(out, "{label}\t{file}")?;
+        }
+    }
+    log.say(format!(
+        "{} of {} partitions would be read",
+        planned.len(),
+        metadata.partitions.len()
+    ));
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read(
+    store: &Store,
+    uuid: &str,
+    columns: Option<&[String]>,
+    predicate: &PredicateArgs,
+    format: OutputFormat,
+    output: Option<&std::path::Path>,
+    limit: Option<usize>,
+    log: &Log,
+) -> CliResult {
+    use std::io::IsTerminal as _;
+    if format == OutputFormat::Parquet && output.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::new(
+            2,
+            "--format parquet writes binary data: give --output FILE or redirect stdout",
+        ));
+    }
+    let factory = existing(store, uuid)?;
+    let mut options = eager::ReadOptions::default();
+    if let Some(columns) = columns {
+        options = options.columns(columns.iter().cloned());
+    }
+    let metadata = factory.metadata()?;
+    if let Some(predicates) = parse_predicates(predicate, &metadata)? {
+        options = options.predicates(predicates);
+    }
+    let mut table = eager::read_table(&factory, &options)?;
+    if let Some(limit) = limit {
+        table = table.slice(0, limit.min(table.num_rows()));
+    }
+    let rows = table.num_rows();
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| {
+                CliError::new(1, format!("cannot create `{}`: {e}", path.display()))
+            })?;
+            let mut file = std::io::BufWriter::new(file);
+            formats::write_output(&mut file, &table, format)?;
+            file.flush()?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            formats::write_output(&mut out, &table, format)?;
+            out.flush()?;
+        }
+    }
+    log.say(format!("{rows} rows"));
+    Ok(())
+}
+
+/// The Parquet serializer of `--compression` and `--row-group-size`.
+fn serializer(files: &FileArgs) -> CliResult<ParquetSerializer> {
+    let compression = match files.compression {
+        CompressionArg::Snappy => Compression::SNAPPY,
+        CompressionArg::Zstd => Compression::ZSTD(ZstdLevel::default()),
+        CompressionArg::Gzip => Compression::GZIP(GzipLevel::default()),
+        CompressionArg::None => Compression::UNCOMPRESSED,
+    };
+    Ok(ParquetSerializer::new(compression, files.row_group_size)?)
+}
+
+/// Reads the input files (one batch each), sorted by `--sort-by`.
+fn load_inputs(inputs: &[std::path::PathBuf], files: &FileArgs) -> CliResult<Vec<RecordBatch>> {
+    inputs
+        .iter()
+        .map(|path| {
+            let batch = formats::read_input(path, files.input_format)?;
+            if files.sort_by.is_empty() {
+                Ok(batch)
+            } else {
+                formats::sort_batch(&batch, &files.sort_by)
+            }
+        })
+        .collect()
+}
+
+/// Partition columns may not hold nulls (plateau cannot name such a partition); say which
+/// input and column before anything is written.
+fn check_partition_nulls(
+    inputs: &[std::path::PathBuf],
+    batches: &[RecordBatch],
+    partition_on: &[String],
+) -> CliResult {
+    for (path, batch) in inputs.iter().zip(batches) {
+        for column in partition_on {
+            if let Some(array) = batch.column_by_name(column) {
+                if array.null_count() > 0 {
+                    return Err(CliError::input(format!(
+                        "partition column `{column}` has {} null values in input file `{}`; partition columns may not hold nulls",
+                        array.null_count(),
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a=1,b=x` as a delete scope, each value parsed as the column's type.
+fn parse_scope(metadata: &DatasetMetadata, text: &str) -> CliResult<eager::DeleteScope> {
+    let mut scope = Vec::new();
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let (column, value) = part.split_once('=').ok_or_else(|| {
+            CliError::input(format!(
+                "delete scope `{text}`: expected `column=value`, got `{part}`"
+            ))
+        })?;
+        let column = column.trim();
+        let data_type = plateau_metadata::load::column_type(metadata, column)?;
+        let scalar: Scalar =
+            plateau_core::partition_value::parse_unquoted(value.as_bytes(), &data_type)
+                .map_err(|e| {
+                    CliError::input(format!(
+                        "delete scope: column `{column}` has type {data_type}, value `{value}` does not fit: {e}"
+                    ))
+                })?;
+        scope.push((column.to_owned(), scalar));
+    }
+    if scope.is_empty() {
+        return Err(CliError::input(format!("delete scope `{text}` is empty")));
+    }
+    Ok(scope)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update(
+    store: &Store,
+    uuid: &str,
+    inputs: &[std::path::PathBuf],
+    delete_scope: &[String],
+    index: &[String],
+    metadata: &[String],
+    files: &FileArgs,
+    log: &Log,
+) -> CliResult {
+    let factory = existing(store, uuid)?;
+    let current = factory.metadata()?;
+    let scopes = delete_scope
+        .iter()
+        .map(|text| parse_scope(&current, text))
+        .collect::<CliResult<Vec<_>>>()?;
+    let mut user = Map::new();
+    for entry in metadata {
+        let (key, value) = entry.split_once('=').ok_or_else(|| {
+            CliError::input(format!("--metadata `{entry}`: expected `key=value`"))
+        })?;
+        user.insert(key.to_owned(), Json::String(value.to_owned()));
+    }
+    let batches = load_inputs(inputs, files)?;
+    check_partition_nulls(inputs, &batches, &current.partition_keys)?;
+    let options = eager::UpdateOptions::default()
+        .secondary_indices(index.to_vec())
+        .delete_scope(scopes)
+        .metadata(user)
+        .serializer(serializer(files)?);
+    let before = current.partitions.len();
+    let result = eager::update_dataset_from_dataframes(&factory, &batches, &options)?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    log.say(format!(
+        "updated dataset `{uuid}`: {rows} rows appended, {before} -> {} partitions",
+        result.partitions.len()
+    ));
+    Ok(())
+}

@@ -1,0 +1,656 @@
+//! End-to-end tests of the `plateau` binary on temporary stores.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `plateau --store <store> args...` without a terminal.
+fn plateau(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("PLATEAU_STORE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts success and returns stdout.
+fn ok(store: &Path, args: &[&str]) -> String {
+    let output = plateau(store, args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Asserts exit code `code` with one error line containing every `needles`.
+fn fails(store: &Path, args: &[&str], code: i32, needles: &[&str]) {
+    let output = plateau(store, args);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("plateau: error: "), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "`{needle}` not in `{err}`");
+    }
+}
+
+/// A store with dataset `t` (partitioned on b, indexed on a) from a CSV file.
+fn with_dataset() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = dir.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "a,b,c,d\n1,x,1.5,2020-01-01\n2,y,2.5,2021-01-01\n3,x,3.5,2022-01-01\n",
+    )
+    .unwrap();
+    ok(
+        &store,
+        &[
+            "write",
+            "t",
+            csv.to_str().unwrap(),
+            "--partition-on",
+            "b",
+            "--index",
+            "a",
+        ],
+    );
+    (dir, store)
+}
+
+#[test]
+fn demo_writes_and_prunes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo-store");
+    let out = ok(&store, &["demo", "--rows", "20000"]);
+    assert!(out.contains("20000 rows, 64 partitions"), "{out}");
+    assert!(out.contains("read 2 of 64 partitions"), "{out}");
+    assert!(out.contains("try next:"), "{out}");
+    // Deterministic: a second run gives the same query result.
+    let again = ok(&store, &["demo", "--rows", "20000"]);
+    let rows = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("matching rows"))
+            .unwrap()
+            .split(", ")
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        rows(&out).split(" in ").next(),
+        rows(&again).split(" in ").next()
+    );
+    let parts = ok(
+        &store,
+        &[
+            "partitions",
+            "demo",
+            "--where",
+            "country == 'DE' and year >= 2022 and product == 'p07'",
+        ],
+    );
+    assert_eq!(parts.lines().count(), 2, "{parts}");
+}
+
+#[test]
+fn list_info_schema_index() {
+    let (_dir, store) = with_dataset();
+    let list = ok(&store, &["list"]);
+    assert_eq!(list.lines().nth(1).unwrap(), "t\tjson\t2\tb\ta");
+    let info = ok(&store, &["info", "t"]);
+    assert!(info.contains("partition keys: b"), "{info}");
+    assert!(info.contains("partitions: 2"), "{info}");
+    assert!(info.contains("secondary indices: a"), "{info}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&store, &["info", "t", "--json", "--indices"])).unwrap();
+    assert_eq!(json["uuid"], "t");
+    assert_eq!(json["partition_keys"], serde_json::json!(["b"]));
+    assert_eq!(json["indices"]["a"].as_array().unwrap().len(), 3);
+    let schema = ok(&store, &["schema", "t"]);
+    assert!(schema.contains("a: Int64"), "{schema}");
+    assert!(schema.contains("d: Date32"), "{schema}");
+    let listed: serde_json::Value = serde_json::from_str(&ok(&store, &["list", "--json"])).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!([{"uuid": "t", "format": "json", "partitions": 2,
+            "partition_keys": ["b"], "indices": ["a"]}])
+    );
+    let index_json: serde_json::Value =
+        serde_json::from_str(&ok(&store, &["index", "t", "a", "--json"])).unwrap();
+    assert_eq!(index_json, json["indices"]["a"]);
+    let index = ok(&store, &["index", "t", "a"]);
+    assert_eq!(index.lines().count(), 3, "{index}");
+    assert!(index.lines().next().unwrap().contains("b=x/"), "{index}");
+    fails(&store, &["index", "t", "c"], 5, &["`c`", "no index"]);
+}
+
+#[test]
+fn partitions_plan_without_reading() {
+    let (_dir, store) = with_dataset();
+    let all = ok(&store, &["partitions", "t"]);
+    assert_eq!(all.lines().count(), 2);
+    let x = ok(&store, &["partitions", "t", "--where", "b == 'x'"]);
+    assert_eq!(x.lines().count(), 1);
+    assert!(x.starts_with("b=x/") && x.contains("t/table/b=x/"), "{x}");
+    let planned: serde_json::Value = serde_json::from_str(&ok(
+        &store,
+        &["partitions", "t", "--json", "--where", "b == 'x'"],
+    ))
+    .unwrap();
+    assert_eq!(planned["total"], 2);
+    assert_eq!(planned["partitions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        planned["partitions"][0]["file"].as_str().unwrap(),
+        x.trim_end().split('\t').nth(1).unwrap()
+    );
+    let by_index = ok(
+        &store,
+        &["partitions", "t", "--predicates", r#"[[["a", "==", 2]]]"#],
+    );
+    assert!(by_index.starts_with("b=y/"), "{by_index}");
+}
+
+#[test]
+fn read_formats_columns_limit_and_coercion() {
+    let (dir, store) = with_dataset();
+    let csv = ok(
+        &store,
+        &[
+            "read",
+            "t",
+            "--format",
+            "csv",
+            "--columns",
+            "a,c",
+            "--where",
+            "c > 2",
+        ],
+    );
+    // partitions in metadata order: b=x, then b=y
+    assert_eq!(csv, "a,c\n3,3.5\n2,2.5\n");
+    // integer -> float and string -> date coercion
+    let csv = ok(
+        &store,
+        &[
+            "read",
+            "t",
+            "--format",
+            "csv",
+            "--columns",
+            "a",
+            "--where",
+            "c >= 2 and d >= '2021-06-01'",
+        ],
+    );
+    assert_eq!(csv, "a\n3\n");
+    let jsonl = ok(
+        &store,
+        &[
+            "read",
+            "t",
+            "--format",
+            "jsonl",
+            "--columns",
+            "a,b,d",
+            "--limit",
+            "1",
+            "--where",
+            "a == 1",
+        ],
+    );
+    assert_eq!(jsonl, "{\"a\":1,\"b\":\"x\",\"d\":\"2020-01-01\"}\n");
+    let table = ok(&store, &["read", "t", "--columns", "a"]);
+    assert!(table.contains("| a |"), "{table}");
+    let out = dir.path().join("out.parquet");
+    ok(
+        &store,
+        &[
+            "read",
+            "t",
+            "--format",
+            "parquet",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    // The Parquet output is a valid input again, types intact.
+    ok(&store, &["write", "copy", out.to_str().unwrap()]);
+    let schema = ok(&store, &["schema", "copy"]);
+    assert!(
+        schema.contains("d: Date32") && schema.contains("a: Int64"),
+        "{schema}"
+    );
+    // A terminal-free run prints no progress bars: stderr is at most the summary line.
+    let output = plateau(&store, &["read", "t", "--format", "csv"]);
+    assert_eq!(stderr(&output), "3 rows\n");
+    let quiet = plateau(&store, &["--quiet", "read", "t", "--format", "csv"]);
+    assert_eq!(stderr(&quiet), "");
+}
+
+#[test]
+fn predicate_errors() {
+    let (_dir, store) = with_dataset();
+    fails(&store, &["read", "t", "--where", "nope == 1"], 5, &["nope"]);
+    fails(
+        &store,
+        &["read", "t", "--where", "a == "],
+        5,
+        &["cannot parse predicate"],
+    );
+    fails(
+        &store,
+        &["read", "t", "--predicates", "[[[\"a\"]]]"],
+        5,
+        &[],
+    );
+    fails(
+        &store,
+        &["read", "t", "--where", "c == 'abc'"],
+        5,
+        &["`c`", "Float64", "abc"],
+    );
+    fails(
+        &store,
+        &["partitions", "t", "--where", "d >= 'soon'"],
+        5,
+        &["`d`", "Date32", "soon"],
+    );
+}
+
+#[test]
+fn missing_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["info", "nope"][..],
+        &["schema", "nope"],
+        &["read", "nope"],
+        &["partitions", "nope"],
+        &["gc", "nope"],
+        &["delete", "nope"],
+        &["build-index", "nope", "a"],
+        &["update", "nope", "--delete-scope", "a=1"],
+    ] {
+        fails(dir.path(), args, 3, &["`nope`"]);
+    }
+}
+
+#[test]
+fn write_errors() {
+    let (dir, store) = with_dataset();
+    let csv = dir.path().join("in.csv");
+    let csv = csv.to_str().unwrap();
+    fails(&store, &["write", "t", csv], 4, &["`t`", "already exists"]);
+    fails(&store, &["write", "u", "missing.csv"], 5, &["missing.csv"]);
+    let bad = dir.path().join("bad.parquet");
+    std::fs::write(&bad, "garbage").unwrap();
+    fails(
+        &store,
+        &["write", "u", bad.to_str().unwrap()],
+        5,
+        &["bad.parquet"],
+    );
+    let nulls = dir.path().join("nulls.csv");
+    std::fs::write(&nulls, "a,b\n1,\n2,y\n").unwrap();
+    fails(
+        &store,
+        &["write", "u", nulls.to_str().unwrap(), "--partition-on", "b"],
+        5,
+        &["`b`", "null"],
+    );
+    fails(
+        &store,
+        &["write", "u", csv, "--partition-on", "b", "--index", "b"],
+        5,
+        &["partition column"],
+    );
+    fails(
+        &store,
+        &["write", "u", csv, "--partition-on", "zz"],
+        5,
+        &["zz"],
+    );
+    // nothing of the failed writes exists
+    assert_eq!(ok(&store, &["list"]).lines().count(), 2);
+    // usage errors are exit code 2
+    let output = plateau(&store, &["write", "u"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn write_options_and_overwrite() {
+    let (dir, store) = with_dataset();
+    let jsonl = dir.path().join("in.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"a\":3,\"b\":\"x\"}\n{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n",
+    )
+    .unwrap();
+    ok(
+        &store,
+        &[
+            "write",
+            "t",
+            jsonl.to_str().unwrap(),
+            "--overwrite",
+            "--metadata-format",
+            "msgpack",
+            "--compression",
+            "zstd",
+            "--row-group-size",
+            "1",
+            "--sort-by",
+            "a",
+            "--partition-on",
+            "b",
+        ],
+    );
+    assert!(store.join("t.by-dataset-metadata.msgpack.zstd").exists());
+    assert_eq!(
+        ok(&store, &["list"]).lines().nth(1).unwrap(),
+        "t\tmsgpack\t2\tb\t"
+    );
+    let csv = ok(
+        &store,
+        &["read", "t", "--format", "csv", "--where", "b == 'x'"],
+    );
+    assert_eq!(csv, "b,a\nx,1\nx,3\n");
+}
+
+#[test]
+fn update_build_index_gc_delete() {
+    let (dir, store) = with_dataset();
+    let more = dir.path().join("more.csv");
+    std::fs::write(&more, "a,b,c,d\n4,z,4.5,2023-01-01\n").unwrap();
+    ok(
+        &store,
+        &[
+            "update",
+            "t",
+            more.to_str().unwrap(),
+            "--metadata",
+            "source=cli",
+        ],
+    );
+    let info = ok(&store, &["info", "t"]);
+    assert!(info.contains("partitions: 3"), "{info}");
+    assert!(info.contains("\"source\":\"cli\""), "{info}");
+    ok(&store, &["update", "t", "--delete-scope", "b=x"]);
+    let csv = ok(&store, &["read", "t", "--format", "csv", "--columns", "a"]);
+    assert_eq!(csv, "a\n2\n4\n");
+    fails(
+        &store,
+        &["update", "t", "--delete-scope", "b"],
+        5,
+        &["column=value"],
+    );
+    fails(
+        &store,
+        &["update", "t", "--delete-scope", "a=notanumber"],
+        5,
+        &["`a`", "notanumber"],
+    );
+    ok(&store, &["build-index", "t", "c"]);
+    assert!(ok(&store, &["info", "t"]).contains("secondary indices: a, c"));
+    fails(&store, &["build-index", "t", "b"], 5, &["partition column"]);
+    let dry = ok(&store, &["gc", "t", "--dry-run"]);
+    assert!(!dry.is_empty());
+    assert!(dry.lines().any(|l| l.starts_with("t/table/b=x/")), "{dry}");
+    let deleted = ok(&store, &["gc", "t"]);
+    assert_eq!(dry, deleted);
+    assert_eq!(ok(&store, &["gc", "t", "--dry-run"]), "");
+    ok(&store, &["delete", "t"]);
+    assert_eq!(ok(&store, &["list"]).lines().count(), 1);
+    fails(&store, &["info", "t"], 3, &["`t`"]);
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = ok(dir.path(), &["--help"]);
+    assert!(
+        help.contains("Exit codes:") && help.contains("6  commit conflict"),
+        "{help}"
+    );
+    for command in [
+        "demo",
+        "list",
+        "info",
+        "schema",
+        "index",
+        "partitions",
+        "read",
+        "write",
+        "update",
+        "build-index",
+        "gc",
+        "delete",
+    ] {
+        let help = ok(dir.path(), &[command, "--help"]);
+        assert!(help.contains("Example:\n  plateau"), "{command}: {help}");
+    }
+}
+
+#[test]
+fn store_from_environment() {
+    let (_dir, store) = with_dataset();
+    let output = Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .args(["list"])
+        .env("PLATEAU_STORE", &store)
+        .output()
+        .unwrap();
+    assert!(stdout(&output).contains("t\tjson"));
+}
+
+#[test]
+fn stats_per_row_group() {
+    let (dir, store) = with_dataset();
+    let csv = dir.path().join("rg.csv");
+    std::fs::write(&csv, "a,b\n1,x\n2,x\n3,x\n4,y\n").unwrap();
+    ok(
+        &store,
+        &[
+            "write",
+            "rg",
+            csv.to_str().unwrap(),
+            "--partition-on",
+            "b",
+            "--row-group-size",
+            "2",
+        ],
+    );
+    let stats = ok(&store, &["stats", "rg"]);
+    let lines: Vec<Vec<&str>> = stats.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(
+        lines[0],
+        [
+            "partition_label",
+            "row_group_id",
+            "row_group_compressed_size",
+            "row_group_uncompressed_size",
+            "number_rows_total",
+            "number_row_groups",
+            "serialized_size",
+            "number_rows_per_row_group"
+        ]
+    );
+    // b=x: 3 rows in row groups of 2 and 1; b=y: one row group of 1
+    assert_eq!(lines.len(), 4, "{stats}");
+    assert!(lines[1][0].starts_with("b=x/"));
+    assert_eq!(
+        (lines[1][1], lines[1][4], lines[1][5], lines[1][7]),
+        ("0", "3", "2", "2")
+    );
+    assert_eq!((lines[2][1], lines[2][7]), ("1", "1"));
+    assert!(lines[1][6].parse::<u32>().unwrap() > 0);
+    let pruned = ok(&store, &["stats", "rg", "--where", "b == 'y'"]);
+    assert_eq!(pruned.lines().count(), 2);
+    fails(
+        &store,
+        &["stats", "rg", "--where", "b =="],
+        5,
+        &["cannot parse"],
+    );
+}
+
+#[test]
+fn check_reports_every_problem() {
+    let (_dir, store) = with_dataset();
+    let output = plateau(&store, &["check", "t"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("consistent"));
+    // remove one data file and corrupt the other
+    let parts = ok(&store, &["partitions", "t"]);
+    let files: Vec<&str> = parts
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    std::fs::remove_file(store.join(files[0])).unwrap();
+    std::fs::write(store.join(files[1]), "not parquet").unwrap();
+    let output = plateau(&store, &["check", "t"]);
+    assert_eq!(output.status.code(), Some(7));
+    let report = stdout(&output);
+    assert_eq!(report.lines().count(), 2, "{report}");
+    assert!(report.contains("not found"), "{report}");
+    assert!(report.contains("cannot open"), "{report}");
+    assert!(stderr(&output).contains("2 problems"));
+}
+
+#[test]
+fn input_formats_and_usage_errors() {
+    let (dir, store) = with_dataset();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"a\": 1}\nnot json\n").unwrap();
+    fails(
+        &store,
+        &["write", "j", bad.to_str().unwrap()],
+        5,
+        &["bad.jsonl", "line 2"],
+    );
+    let unknown = dir.path().join("data.txt");
+    std::fs::write(&unknown, "a\n1\n").unwrap();
+    fails(
+        &store,
+        &["write", "j", unknown.to_str().unwrap()],
+        5,
+        &["--input-format"],
+    );
+    ok(
+        &store,
+        &[
+            "write",
+            "j",
+            unknown.to_str().unwrap(),
+            "--input-format",
+            "csv",
+        ],
+    );
+    assert_eq!(ok(&store, &["read", "j", "--format", "csv"]), "a\n1\n");
+    // --where and --predicates exclude each other: a usage error
+    let output = plateau(
+        &store,
+        &["read", "t", "--where", "a == 1", "--predicates", "[]"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    // piping into a reader that stops early is not an error
+    let output = plateau(&store, &["read", "t", "--format", "csv", "--limit", "0"]);
+    assert_eq!(stdout(&output), "b,a,c,d\n");
+}
+
+#[test]
+fn literal_coercion_timestamp_and_binary() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let ts = dir.path().join("ts.csv");
+    std::fs::write(&ts, "ts,v\n2020-01-01T10:00:00,1\n2021-01-01T00:00:00,2\n").unwrap();
+    ok(&store, &["write", "ts", ts.to_str().unwrap()]);
+    assert!(ok(&store, &["schema", "ts"]).contains("ts: Timestamp"));
+    let csv = ok(
+        &store,
+        &[
+            "read",
+            "ts",
+            "--format",
+            "csv",
+            "--columns",
+            "v",
+            "--where",
+            "ts >= '2020-06-01'",
+        ],
+    );
+    assert_eq!(csv, "v\n2\n");
+    fails(
+        &store,
+        &["read", "ts", "--where", "ts >= 'later'"],
+        5,
+        &["`ts`", "Timestamp", "later"],
+    );
+    // a float literal on an integer column would lose information: an error naming all three
+    fails(
+        &store,
+        &["read", "ts", "--where", "v >= 1.5"],
+        5,
+        &["`v`", "Int64", "1.5"],
+    );
+
+    let batch = RecordBatch::try_from_iter([
+        (
+            "k",
+            Arc::new(BinaryArray::from(vec![&b"ab"[..], &b"cd"[..]])) as ArrayRef,
+        ),
+        ("n", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+    ])
+    .unwrap();
+    let file = dir.path().join("bin.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&file).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    ok(
+        &store,
+        &["write", "bin", file.to_str().unwrap(), "--index", "k"],
+    );
+    let csv = ok(
+        &store,
+        &[
+            "read",
+            "bin",
+            "--format",
+            "csv",
+            "--columns",
+            "n",
+            "--where",
+            "k == 'cd'",
+        ],
+    );
+    assert_eq!(csv, "n\n2\n");
+    let planned = ok(&store, &["partitions", "bin", "--where", "k == 'zz'"]);
+    assert_eq!(planned, "");
+}
