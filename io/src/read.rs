@@ -660,7 +660,7 @@ fn empty_group_batch(
 }
 
 /// `field` with the type a result column has: categoricals dictionary-encoded.
-fn result_field(field: &Field, options: &ReadOptions) -> Field {
+pub fn result_field(field: &Field, options: &ReadOptions) -> Field {
     let data_type = if options.is_categorical(field.name()) {
         plateau_serialization::serializer::categorical_type(field.data_type())
     } else {
@@ -670,7 +670,7 @@ fn result_field(field: &Field, options: &ReadOptions) -> Field {
 }
 
 /// Casts every batch to `target` (columns by name, missing ones as nulls) and concatenates.
-fn concat_conformed(mut target: Vec<FieldRef>, batches: &[RecordBatch]) -> Result<RecordBatch> {
+pub fn concat_conformed(mut target: Vec<FieldRef>, batches: &[RecordBatch]) -> Result<RecordBatch> {
     keep_out_of_range_timestamps(&mut target, batches)?;
     let schema: SchemaRef = Arc::new(Schema::new(target));
     let conformed = batches

@@ -718,7 +718,7 @@ impl WritePlan {
 }
 
 /// Checks that an index can be built on `column` of `batch` (before anything is written).
-fn check_index_column(
+pub fn check_index_column(
     batch: &RecordBatch,
     data_columns: &[usize],
     partition_on: &[String],

@@ -1,0 +1,220 @@
+//! Parallel reads: every planned partition (or `dispatch_by` group) is decoded by
+//! [`plateau_io::read::read_group`] as one rayon task; planning and validation are the eager
+//! ones ([`plateau_io::read::plan`]), so errors are the eager errors and raised before any
+//! data is read.
+//!
+//! # Bounding in-flight data
+//!
+//! * [`read_dataset`] and [`read_table`] return everything they read, so what they hold is
+//!   the result itself; while decoding, at most one group per pool thread is being decoded.
+//! * [`par_groups`] is a rayon [`IndexedParallelIterator`]: rayon splits the groups among
+//!   the pool's threads, each decodes one group at a time, so at most `threads` groups are
+//!   being decoded; what the consumer keeps is up to it (`for_each` that writes each batch
+//!   away keeps nothing).
+//! * [`ReadAhead`] is an ordinary [`Iterator`] in eager order that decodes windows of
+//!   `window` groups in parallel (default: the pool's thread count): at most `window` decoded
+//!   batches exist at any time besides the ones the caller still holds, independent of the
+//!   dataset's size.
+
+use std::sync::Arc;
+use std::vec::IntoIter;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::FieldRef;
+use plateau_core::{Result, Store};
+use plateau_io::read::{concat_conformed, plan, read_group, result_field, ReadOptions};
+use plateau_metadata::planning::DispatchGroup;
+use plateau_metadata::schema::empty_batch;
+use plateau_metadata::{DatasetFactory, DatasetMetadata};
+use rayon::prelude::*;
+
+use crate::ParallelOptions;
+
+/// Reads every planned group in parallel, one batch each, in the eager order (plateau's
+/// `read_dataset_as_delayed` computed, or `read_dataset_as_dataframes`).
+///
+/// # Errors
+/// The errors of [`plan`] and [`read_group`] (the first in group order when several fail),
+/// and of building a sized pool.
+pub fn read_dataset(
+    factory: &DatasetFactory,
+    options: &ReadOptions,
+    parallel: &ParallelOptions,
+) -> Result<Vec<RecordBatch>> {
+    let (metadata, groups) = plan(factory, options)?;
+    let store = factory.store();
+    let batches: Vec<Result<RecordBatch>> = parallel.install(|| {
+        Ok(groups
+            .par_iter()
+            .map(|group| read_group(store, &metadata, group, options))
+            .collect())
+    })?;
+    // The first error in group order, as the eager read reports it.
+    batches.into_iter().collect()
+}
+
+/// A planned read whose groups can be decoded in parallel: the result of [`plan_read`].
+#[derive(Debug, Clone)]
+pub struct PlannedRead {
+    store: Store,
+    metadata: Arc<DatasetMetadata>,
+    groups: Vec<DispatchGroup>,
+    options: ReadOptions,
+}
+
+/// Plans a read (validation and index loading happen here, as in the eager read).
+///
+/// # Errors
+/// The errors of [`plan`].
+pub fn plan_read(factory: &DatasetFactory, options: &ReadOptions) -> Result<PlannedRead> {
+    let (metadata, groups) = plan(factory, options)?;
+    Ok(PlannedRead {
+        store: factory.store().clone(),
+        metadata,
+        groups,
+        options: options.clone(),
+    })
+}
+
+impl PlannedRead {
+    /// The planned groups, in eager order.
+    pub fn groups(&self) -> &[DispatchGroup] {
+        &self.groups
+    }
+
+    /// The metadata the plan was made on.
+    pub fn metadata(&self) -> &Arc<DatasetMetadata> {
+        &self.metadata
+    }
+
+    /// Decodes one group (on the calling thread).
+    ///
+    /// # Errors
+    /// The errors of [`read_group`].
+    pub fn read(&self, group: &DispatchGroup) -> Result<RecordBatch> {
+        read_group(&self.store, &self.metadata, group, &self.options)
+    }
+
+    /// A rayon parallel iterator over the decoded groups (like a dask.bag of partitions):
+    /// indexed, so `collect` keeps the eager order. Run it inside
+    /// [`ParallelOptions::install`] to choose the pool.
+    pub fn par_iter(&self) -> impl IndexedParallelIterator<Item = Result<RecordBatch>> + '_ {
+        self.groups.par_iter().map(move |group| self.read(group))
+    }
+
+    /// An ordered iterator decoding `window` groups at a time in parallel on `parallel`'s
+    /// pool (`None`: its thread count). A sized pool is built once, here.
+    ///
+    /// # Errors
+    /// The errors of building a sized pool.
+    pub fn read_ahead(self, parallel: ParallelOptions, window: Option<usize>) -> Result<ReadAhead> {
+        let parallel = parallel.resolved()?;
+        let window = window.unwrap_or_else(|| parallel.num_threads()).max(1);
+        Ok(ReadAhead {
+            groups: self.groups.clone().into_iter(),
+            plan: self,
+            parallel,
+            window,
+            ready: Vec::new().into_iter(),
+            failed: false,
+        })
+    }
+}
+
+/// A rayon parallel iterator of the planned groups of `factory` (plateau's
+/// `read_dataset_as_delayed`): validation and planning happen now, decoding when the
+/// iterator is driven, on the pool the iterator runs in.
+///
+/// # Errors
+/// The errors of [`plan`].
+pub fn par_groups(factory: &DatasetFactory, options: &ReadOptions) -> Result<PlannedRead> {
+    plan_read(factory, options)
+}
+
+/// The groups of a read in eager order, decoded in windows of `window` groups in parallel:
+/// at most `window` decoded batches are held by the iterator (see the module documentation).
+/// After an error the iterator ends.
+pub struct ReadAhead {
+    plan: PlannedRead,
+    groups: IntoIter<DispatchGroup>,
+    parallel: ParallelOptions,
+    window: usize,
+    ready: IntoIter<Result<RecordBatch>>,
+    failed: bool,
+}
+
+impl Iterator for ReadAhead {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        if let Some(next) = self.ready.next() {
+            self.failed = next.is_err();
+            return Some(next);
+        }
+        let window: Vec<DispatchGroup> = self.groups.by_ref().take(self.window).collect();
+        if window.is_empty() {
+            return None;
+        }
+        let plan = &self.plan;
+        let decoded = self.parallel.install(|| {
+            Ok(window
+                .par_iter()
+                .map(|group| plan.read(group))
+                .collect::<Vec<_>>())
+        });
+        match decoded {
+            Ok(decoded) => {
+                self.ready = decoded.into_iter();
+                self.next()
+            }
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Reads the whole dataset into one batch with the partitions decoded in parallel
+/// (plateau's `read_table`, or `read_dataset_as_ddf(...).compute()`): the result is identical
+/// to [`plateau_io::read::read_table`] — same columns, types and row order.
+///
+/// # Errors
+/// The errors of [`plateau_io::read::read_table`].
+pub fn read_table(
+    factory: &DatasetFactory,
+    options: &ReadOptions,
+    parallel: &ParallelOptions,
+) -> Result<RecordBatch> {
+    let options = ReadOptions {
+        dispatch_by: None,
+        ..options.clone()
+    };
+    let (metadata, groups) = plan(factory, &options)?;
+    let Some(wrapper) = metadata.schema.as_ref() else {
+        // No `_common_metadata`: either no partitions (nothing to parallelise) or an error;
+        // the eager function knows both answers.
+        return plateau_io::read::read_table(factory, &options);
+    };
+    let template = empty_batch(wrapper.schema(), options.columns.as_deref())?;
+    let target: Vec<FieldRef> = template
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| Arc::new(result_field(f, &options)))
+        .collect();
+    let store = factory.store();
+    // Without `dispatch_by`, each group is one partition and `read_group` returns it as the
+    // eager `read_table` reads it (file types; a skipped partition is an empty batch).
+    let batches: Vec<Result<RecordBatch>> = parallel.install(|| {
+        Ok(groups
+            .par_iter()
+            .map(|group| read_group(store, &metadata, group, &options))
+            .collect())
+    })?;
+    let batches = batches.into_iter().collect::<Result<Vec<_>>>()?;
+    concat_conformed(target, &batches)
+}
