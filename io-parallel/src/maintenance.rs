@@ -18,8 +18,7 @@ use plateau_core::naming::{self, MetadataFormat};
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
 use plateau_io::maintenance::{GcOptions, GcReport};
-use plateau_metadata::dataset::{creation_time_now, IndexSource};
-use plateau_metadata::{codec, DatasetFactory, DatasetMetadata, IndexEntry};
+use plateau_metadata::{DatasetFactory, DatasetMetadata, IndexEntry};
 use plateau_serialization::ReadOptions as FileReadOptions;
 use rayon::prelude::*;
 
@@ -200,34 +199,7 @@ pub fn build_indices(
         .map(|(c, i)| i.map(|i| (c, i)))
         .collect::<Result<_>>()?;
 
-    let mut updated = (*metadata).clone();
-    let now = creation_time_now();
-    for (column, index) in built {
-        let stored = plateau_io::commit::store_index(store, &metadata.uuid, index, &now)?;
-        let key = stored.storage_key().unwrap_or_default().to_owned();
-        updated.indices.insert(
-            column,
-            IndexEntry {
-                source: IndexSource::External(key),
-                index: Some(stored),
-            },
-        );
-    }
-    updated.explicit_partitions = updated.explicit_partitions || !updated.partitions.is_empty();
-    updated.partition_keys_stored = true;
-
-    let bytes = codec::encode(&updated, updated.format)?;
-    let key = updated.metadata_key();
-    let version = metadata
-        .version
-        .clone()
-        .ok_or_else(|| Error::CommitConflict {
-            key: key.clone(),
-            message: "the metadata has no stored version to compare against".into(),
-        })?;
-    updated.version = Some(store.put_if_match(&key, bytes.into(), &version)?);
-    factory.set_metadata(updated.clone())?;
-    Ok(updated)
+    plateau_io::maintenance::commit_indices(factory, &metadata, built)
 }
 
 /// The indices of `columns` (in that order) for one partition.

@@ -260,10 +260,20 @@ pub fn build_indices(factory: &DatasetFactory, columns: &[String]) -> Result<Dat
         }
     }
 
-    let store = factory.store();
-    let built = build_merged(store, &metadata, &columns)?;
+    let built = build_merged(factory.store(), &metadata, &columns)?;
+    commit_indices(factory, &metadata, built)
+}
 
-    let mut updated = (*metadata).clone();
+/// Writes freshly built indices under new keys and commits metadata that references them
+/// (compare-and-swap on the version `metadata` was read at, in the dataset's own format). The
+/// last step of every front end's `build_dataset_indices`.
+pub fn commit_indices(
+    factory: &DatasetFactory,
+    metadata: &DatasetMetadata,
+    built: IndexMap<String, Index>,
+) -> Result<DatasetMetadata> {
+    let store = factory.store();
+    let mut updated = metadata.clone();
     // plateau names index files by `datetime.now(UTC).isoformat()` (Python >= 3.11).
     let now = creation_time_now();
     for (column, index) in built {
