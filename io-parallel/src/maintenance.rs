@@ -14,11 +14,11 @@
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use plateau_core::naming::{self, MetadataFormat};
+use plateau_core::naming::{self};
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
 use plateau_io::maintenance::{GcOptions, GcReport};
-use plateau_metadata::{DatasetFactory, DatasetMetadata, IndexEntry};
+use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use plateau_serialization::ReadOptions as FileReadOptions;
 use rayon::prelude::*;
 
@@ -58,33 +58,9 @@ pub fn garbage_collect(
 /// # Errors
 /// The errors of [`plateau_io::maintenance::delete_dataset`].
 pub fn delete_dataset(factory: &DatasetFactory, parallel: &ParallelOptions) -> Result<()> {
-    let uuid = factory.uuid().to_owned();
-    naming::validate_uuid(&uuid)?;
-    let store = factory.store();
-    factory.invalidate();
-    let metadata = factory.metadata()?;
-    factory.invalidate();
-
-    let mut files: Vec<String> = Vec::new();
-    files.extend(
-        metadata
-            .indices
-            .values()
-            .filter_map(IndexEntry::storage_key)
-            .map(str::to_owned),
-    );
-    files.extend(metadata.partitions.values().map(|p| p.file.clone()));
-    files.push(naming::common_metadata_key(&uuid, &metadata.table_name));
-    files.extend(store.list_keys(&naming::indices_prefix(&uuid))?);
-    files.extend(store.list_keys(&naming::table_prefix(&uuid, &metadata.table_name))?);
-    let mut seen = BTreeSet::new();
-    files.retain(|key| naming::is_dataset_key(&uuid, key) && seen.insert(key.clone()));
-
-    // The shadowed metadata file first, the one readers see last.
-    for format in MetadataFormat::READ_ORDER.iter().rev() {
-        store.delete(&naming::metadata_key(&uuid, *format))?;
-    }
-    delete_chunked(store, &files, parallel)
+    plateau_io::maintenance::delete_dataset_with(factory, |store, files| {
+        delete_chunked(store, files, parallel)
+    })
 }
 
 /// `delete_many` on chunks of `keys` in parallel; the first failing chunk's error.

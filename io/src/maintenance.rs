@@ -173,6 +173,18 @@ fn old_enough(object: &StoreObject, min_age: Option<Duration>, now: SystemTime) 
 /// # Errors
 /// [`Error::DatasetNotFound`] if neither metadata file exists; store errors.
 pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
+    delete_dataset_with(factory, |store, files| store.delete_many(files))
+}
+
+/// [`delete_dataset`] with the removal of the files (everything but the metadata files, which
+/// are always deleted first) left to `delete_files`, so a front end can fan it out.
+///
+/// # Errors
+/// As [`delete_dataset`], plus those of `delete_files`.
+pub fn delete_dataset_with(
+    factory: &DatasetFactory,
+    delete_files: impl FnOnce(&Store, &[String]) -> Result<()>,
+) -> Result<()> {
     let uuid = factory.uuid().to_owned();
     naming::validate_uuid(&uuid)?;
     let store = factory.store();
@@ -201,7 +213,7 @@ pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
     for format in MetadataFormat::READ_ORDER.iter().rev() {
         store.delete(&naming::metadata_key(&uuid, *format))?;
     }
-    store.delete_many(&files)
+    delete_files(store, &files)
 }
 
 /// Builds secondary indices on `columns` for every partition of an existing dataset and
