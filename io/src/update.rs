@@ -51,6 +51,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::commit::{self, CommitMode, CommitRequest, CommitTarget, NewDataset};
 use crate::metapartition::MetaPartition;
+use crate::write::names;
 use crate::write::{
     check_dataset_table, check_index_overlap, check_partition_on, check_table_name, py_list,
     sorted_unique, WritePlan,
@@ -126,14 +127,6 @@ impl fmt::Debug for UpdateOptions {
             .field("default_metadata_version", &self.default_metadata_version)
             .finish()
     }
-}
-
-fn names<I, S>(columns: I) -> Vec<String>
-where
-    I: IntoIterator<Item = S>,
-    S: Into<String>,
-{
-    columns.into_iter().map(Into::into).collect()
 }
 
 /// A delete scope from `(column, value)` pairs.

@@ -90,7 +90,7 @@ impl Default for StoreOptions {
 }
 
 /// Collects names into owned strings.
-fn names<I, S>(columns: I) -> Vec<String>
+pub(crate) fn names<I, S>(columns: I) -> Vec<String>
 where
     I: IntoIterator<Item = S>,
     S: Into<String>,
