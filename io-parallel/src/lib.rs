@@ -12,13 +12,16 @@
 //!   parallel iterator of groups) and [`read::ReadAhead`] (an ordered iterator decoding a
 //!   bounded window of groups in parallel).
 //! * [`mod@write`]: [`write::store_dataset`] and [`write::update_dataset`] from a slice of
-//!   batches (validated before the first byte, one commit at the end).
+//!   batches (validated before the first byte, one commit at the end), and their `_with`
+//!   variants taking a [`write::WriteLayout`]: `sort_partitions_by` and the shuffle into
+//!   `num_buckets` buckets by `bucket_by`.
 //! * [`maintenance`]: garbage collection and delete with deletes in parallel chunks,
 //!   [`maintenance::build_indices`] with per-partition indices built in parallel.
 //! * [`stats`]: [`stats::collect_dataset_metadata`], one row per row group, footers read in
 //!   parallel.
-//! * [`shuffle`]: regrouping input rows into `num_buckets` batches by `bucket_by` before a
-//!   write.
+//! * [`shuffle`]: regrouping input rows into `num_buckets` batches by `bucket_by`, the
+//!   [`write::WriteLayout::shuffle`] option of the writers.
+//! * [`progress`]: what a call reports to [`ParallelOptions::progress`] (for progress bars).
 //! * [`hash`]: [`hash::hash_dataset`], a content hash per partition or `group_key` group,
 //!   identical across runs and thread counts.
 //!
@@ -58,8 +61,11 @@ use std::sync::Arc;
 use plateau_core::{Error, Result};
 use rayon::ThreadPool;
 
+use crate::progress::{Progress, Step};
+
 pub mod hash;
 pub mod maintenance;
+pub mod progress;
 pub mod read;
 pub mod shuffle;
 pub mod stats;
@@ -74,12 +80,17 @@ pub mod write;
 ///   `RAYON_NUM_THREADS` says otherwise).
 ///
 /// `threads` also sizes the read-ahead window of [`read::ReadAhead`] (see there).
+///
+/// `progress`, when set, is told about every parallel step of a call (see [`progress`]).
+/// Default: none.
 #[derive(Clone, Default)]
 pub struct ParallelOptions {
     /// Threads of a pool built for the call; ignored when `pool` is set.
     pub threads: Option<usize>,
     /// A pool to run on.
     pub pool: Option<Arc<ThreadPool>>,
+    /// An observer of the calls' progress.
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 impl fmt::Debug for ParallelOptions {
@@ -87,6 +98,7 @@ impl fmt::Debug for ParallelOptions {
         f.debug_struct("ParallelOptions")
             .field("threads", &self.threads)
             .field("pool", &self.pool.as_ref().map(|p| p.current_num_threads()))
+            .field("progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -106,6 +118,7 @@ impl ParallelOptions {
         Ok(Self {
             threads: Some(threads),
             pool: Some(Arc::new(pool)),
+            progress: None,
         })
     }
 
@@ -114,6 +127,7 @@ impl ParallelOptions {
         Self {
             threads: Some(pool.current_num_threads()),
             pool: Some(pool),
+            progress: None,
         }
     }
 
@@ -129,6 +143,12 @@ impl ParallelOptions {
         self
     }
 
+    /// Sets [`ParallelOptions::progress`].
+    pub fn progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
     /// These options with the sized pool built now (when `threads` is set without `pool`), so
     /// that repeated [`ParallelOptions::install`] calls share one pool.
     ///
@@ -136,7 +156,10 @@ impl ParallelOptions {
     /// The errors of [`ParallelOptions::with_threads`].
     pub fn resolved(self) -> Result<Self> {
         match (&self.pool, self.threads) {
-            (None, Some(threads)) => Self::with_threads(threads),
+            (None, Some(threads)) => Ok(Self {
+                progress: self.progress,
+                ..Self::with_threads(threads)?
+            }),
             _ => Ok(self),
         }
     }
@@ -164,6 +187,22 @@ impl ParallelOptions {
             (Some(pool), _) => pool.install(work),
             (None, Some(threads)) => build_pool(threads)?.install(work),
             (None, None) => work(),
+        }
+    }
+}
+
+impl ParallelOptions {
+    /// Tells the observer, if any, that `step` starts with `total` units.
+    pub(crate) fn begin(&self, step: Step, total: usize) {
+        if let Some(progress) = &self.progress {
+            progress.begin(step, total as u64);
+        }
+    }
+
+    /// Tells the observer, if any, that `units` units finished.
+    pub(crate) fn advance(&self, units: usize) {
+        if let Some(progress) = &self.progress {
+            progress.advance(units as u64);
         }
     }
 }

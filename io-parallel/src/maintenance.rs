@@ -22,6 +22,7 @@ use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use plateau_serialization::ReadOptions as FileReadOptions;
 use rayon::prelude::*;
 
+use crate::progress::Step;
 use crate::ParallelOptions;
 
 /// Keys per `delete_many` call (one rayon task each).
@@ -65,13 +66,20 @@ pub fn delete_dataset(factory: &DatasetFactory, parallel: &ParallelOptions) -> R
 
 /// `delete_many` on chunks of `keys` in parallel; the first failing chunk's error.
 fn delete_chunked(store: &Store, keys: &[String], parallel: &ParallelOptions) -> Result<()> {
+    parallel.begin(Step::DeleteFiles, keys.len());
     if keys.len() <= DELETE_CHUNK {
-        return store.delete_many(keys);
+        store.delete_many(keys)?;
+        parallel.advance(keys.len());
+        return Ok(());
     }
     let results: Vec<Result<()>> = parallel.install(|| {
         Ok(keys
             .par_chunks(DELETE_CHUNK)
-            .map(|chunk| store.delete_many(chunk))
+            .map(|chunk| {
+                store.delete_many(chunk)?;
+                parallel.advance(chunk.len());
+                Ok(())
+            })
             .collect())
     })?;
     results.into_iter().collect()
@@ -137,10 +145,15 @@ pub fn build_indices(
         .iter()
         .map(|(label, p)| (label, &p.file))
         .collect();
+    parallel.begin(Step::IndexPartitions, partitions.len());
     let built: Vec<Result<Vec<Index>>> = parallel.install(|| {
         Ok(partitions
             .par_iter()
-            .map(|(label, file)| partition_indices(store, &metadata, label, file, &columns))
+            .map(|(label, file)| {
+                let built = partition_indices(store, &metadata, label, file, &columns);
+                parallel.advance(1);
+                built
+            })
             .collect())
     })?;
     let mut per_column: Vec<Vec<Index>> = columns

@@ -28,6 +28,7 @@ use plateau_metadata::schema::empty_batch;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use rayon::prelude::*;
 
+use crate::progress::Step;
 use crate::ParallelOptions;
 
 /// Reads every planned group in parallel, one batch each, in the eager order (plateau's
@@ -42,13 +43,7 @@ pub fn read_dataset(
     parallel: &ParallelOptions,
 ) -> Result<Vec<RecordBatch>> {
     let (metadata, groups) = plan(factory, options)?;
-    let store = factory.store();
-    let batches: Vec<Result<RecordBatch>> = parallel.install(|| {
-        Ok(groups
-            .par_iter()
-            .map(|group| read_group(store, &metadata, group, options))
-            .collect())
-    })?;
+    let batches = read_groups(factory.store(), &metadata, &groups, options, parallel)?;
     // The first error in group order, as the eager read reports it.
     batches.into_iter().collect()
 }
@@ -110,6 +105,7 @@ impl PlannedRead {
     pub fn read_ahead(self, parallel: ParallelOptions, window: Option<usize>) -> Result<ReadAhead> {
         let parallel = parallel.resolved()?;
         let window = window.unwrap_or_else(|| parallel.num_threads()).max(1);
+        parallel.begin(Step::ReadGroups, self.groups.len());
         Ok(ReadAhead {
             groups: self.groups.clone().into_iter(),
             plan: self,
@@ -159,10 +155,15 @@ impl Iterator for ReadAhead {
             return None;
         }
         let plan = &self.plan;
-        let decoded = self.parallel.install(|| {
+        let parallel = &self.parallel;
+        let decoded = parallel.install(|| {
             Ok(window
                 .par_iter()
-                .map(|group| plan.read(group))
+                .map(|group| {
+                    let batch = plan.read(group);
+                    parallel.advance(1);
+                    batch
+                })
                 .collect::<Vec<_>>())
         });
         match decoded {
@@ -206,15 +207,30 @@ pub fn read_table(
         .iter()
         .map(|f| Arc::new(result_field(f, &options)))
         .collect();
-    let store = factory.store();
     // Without `dispatch_by`, each group is one partition and `read_group` returns it as the
     // eager `read_table` reads it (file types; a skipped partition is an empty batch).
-    let batches: Vec<Result<RecordBatch>> = parallel.install(|| {
-        Ok(groups
-            .par_iter()
-            .map(|group| read_group(store, &metadata, group, &options))
-            .collect())
-    })?;
+    let batches = read_groups(factory.store(), &metadata, &groups, &options, parallel)?;
     let batches = batches.into_iter().collect::<Result<Vec<_>>>()?;
     concat_conformed(target, &batches)
+}
+
+/// Decodes `groups` in parallel, in group order, reporting each decoded group.
+fn read_groups(
+    store: &Store,
+    metadata: &DatasetMetadata,
+    groups: &[DispatchGroup],
+    options: &ReadOptions,
+    parallel: &ParallelOptions,
+) -> Result<Vec<Result<RecordBatch>>> {
+    parallel.begin(Step::ReadGroups, groups.len());
+    parallel.install(|| {
+        Ok(groups
+            .par_iter()
+            .map(|group| {
+                let batch = read_group(store, metadata, group, options);
+                parallel.advance(1);
+                batch
+            })
+            .collect())
+    })
 }

@@ -12,6 +12,7 @@ use plateau_io::read::{plan, ReadOptions};
 use plateau_metadata::DatasetFactory;
 use rayon::prelude::*;
 
+use crate::progress::Step;
 use crate::ParallelOptions;
 
 /// The columns of [`collect_dataset_metadata`], plateau's `_METADATA_SCHEMA`.
@@ -149,10 +150,15 @@ pub fn collect_dataset_metadata(
         })
         .collect::<Result<_>>()?;
     let store = factory.store();
+    parallel.begin(Step::ReadFooters, files.len());
     let per_file: Vec<Result<Vec<Row>>> = parallel.install(|| {
         Ok(files
             .par_iter()
-            .map(|(label, file)| footer_rows(store, label, file))
+            .map(|(label, file)| {
+                let rows = footer_rows(store, label, file);
+                parallel.advance(1);
+                rows
+            })
             .collect())
     })?;
     let mut rows = Vec::new();

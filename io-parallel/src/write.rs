@@ -1,8 +1,14 @@
 //! Parallel writes from a collection of batches (plateau's `store_delayed_as_dataset` /
-//! `update_dataset_from_ddf` without shuffle): every input batch is one input frame, sorted by
+//! `update_dataset_from_ddf`): every input batch is one input frame, sorted by
 //! `sort_partitions_by`, split by `partition_on`, indexed and written as one rayon task; the
 //! metadata is committed ONCE at the end, with the partitions in input order, so the
 //! committed dataset equals the eager one (up to the random base labels).
+//!
+//! With [`WriteLayout::shuffle`] (plateau's `shuffle=True, bucket_by, num_buckets`), the rows
+//! of all input batches are first regrouped into at most `num_buckets` buckets by
+//! [`crate::shuffle::shuffle`], and each bucket is written as one input frame: at most
+//! `num_buckets` files per partition-key combination, rows with equal `bucket_by` values
+//! never split across files.
 //!
 //! # Validation before the first byte
 //! As the eager front end, everything that can be validated is validated before any file is
@@ -10,7 +16,7 @@
 //! partition keys, secondary indices and delete scope against an existing dataset, and for
 //! every batch (checked in parallel, no I/O) its partition columns, null keys, sort columns,
 //! index columns and schema, then all schemas against each other and the stored
-//! `_common_metadata`. Errors are those of the eager functions, and when several batches are
+//! `_common_metadata`, and the shuffle's bucketing columns. Errors are those of the eager functions, and when several batches are
 //! invalid the first one's (in input order) is reported.
 //!
 //! # Composition
@@ -22,6 +28,7 @@
 //! A failure after writing started leaves unreferenced files (garbage for
 //! `garbage_collect`) and no commit: the dataset is exactly as before.
 
+use std::borrow::Cow;
 use std::slice;
 
 use arrow::array::RecordBatch;
@@ -43,6 +50,8 @@ use plateau_metadata::{DatasetFactory, DatasetMetadata, DatasetMetadataBuilder};
 use plateau_serialization::Serializer;
 use rayon::prelude::*;
 
+use crate::progress::Step;
+use crate::shuffle::{self, Shuffle};
 use crate::ParallelOptions;
 
 /// What a new dataset is created with (shared by store and create-by-update).
@@ -51,6 +60,7 @@ struct Creation<'a> {
     partition_on: Vec<String>,
     secondary_indices: &'a [String],
     sort_partitions_by: &'a [String],
+    shuffle: Option<&'a Shuffle>,
     table_name: &'a str,
     serializer: &'a std::sync::Arc<dyn Serializer>,
     metadata_version: u64,
@@ -58,6 +68,42 @@ struct Creation<'a> {
     mode: CommitMode,
     metadata: &'a serde_json::Map<String, serde_json::Value>,
     metadata_merger: Option<&'a MetadataMerger>,
+}
+
+/// What the parallel writers do beyond the eager options: plateau's dask-only arguments of
+/// `update_dataset_from_ddf` / `store_delayed_as_dataset`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteLayout {
+    /// Sort every input batch (every bucket, when shuffling) by these columns before it is
+    /// split (plateau's `sort_partitions_by`; its eager `store_dataframes_as_dataset` has no
+    /// such argument). For updates, [`UpdateOptions::sort_partitions_by`] may give the same
+    /// columns instead. Default: none.
+    pub sort_partitions_by: Vec<String>,
+    /// Regroup the input rows into buckets before writing (see the module documentation).
+    /// Default: none, every input batch is written as it is.
+    pub shuffle: Option<Shuffle>,
+}
+
+impl WriteLayout {
+    /// Sets [`WriteLayout::sort_partitions_by`].
+    pub fn sort_partitions_by(
+        mut self,
+        columns: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.sort_partitions_by = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets [`WriteLayout::shuffle`]: `num_buckets` buckets by `bucket_by` (empty: all
+    /// columns).
+    pub fn shuffle(
+        mut self,
+        bucket_by: impl IntoIterator<Item = impl Into<String>>,
+        num_buckets: usize,
+    ) -> Self {
+        self.shuffle = Some(Shuffle::new(bucket_by, num_buckets));
+        self
+    }
 }
 
 /// Writes a new dataset from `batches` in parallel (plateau's `store_dataframes_as_dataset`
@@ -73,21 +119,27 @@ pub fn store_dataset(
     options: &StoreOptions,
     parallel: &ParallelOptions,
 ) -> Result<DatasetMetadata> {
-    store_dataset_sorted(store, uuid, batches, options, &[], parallel)
+    store_dataset_with(
+        store,
+        uuid,
+        batches,
+        options,
+        &WriteLayout::default(),
+        parallel,
+    )
 }
 
-/// [`store_dataset`] with every input batch sorted by `sort_partitions_by` before it is split
-/// (plateau's `store_dataframes_as_dataset` has no such argument; its dask front end's
-/// `update_dataset_from_ddf` creating a dataset has).
+/// [`store_dataset`] with the input sorted and/or shuffled as `layout` says.
 ///
 /// # Errors
-/// Those of [`store_dataset`], and [`Error::InvalidInput`] for sort columns a batch lacks.
-pub fn store_dataset_sorted(
+/// Those of [`store_dataset`]; [`Error::InvalidInput`] for sort columns a batch lacks and for
+/// the errors of [`shuffle::check`], before anything is written.
+pub fn store_dataset_with(
     store: &Store,
     uuid: &str,
     batches: &[RecordBatch],
     options: &StoreOptions,
-    sort_partitions_by: &[String],
+    layout: &WriteLayout,
     parallel: &ParallelOptions,
 ) -> Result<DatasetMetadata> {
     naming::validate_uuid(uuid)?;
@@ -105,7 +157,8 @@ pub fn store_dataset_sorted(
             uuid,
             partition_on: options.partition_on.clone(),
             secondary_indices: &options.secondary_indices,
-            sort_partitions_by,
+            sort_partitions_by: &layout.sort_partitions_by,
+            shuffle: layout.shuffle.as_ref(),
             table_name: &options.table_name,
             serializer: &options.serializer,
             metadata_version: options.metadata_version,
@@ -132,6 +185,40 @@ pub fn update_dataset(
     options: &UpdateOptions,
     parallel: &ParallelOptions,
 ) -> Result<DatasetMetadata> {
+    update_dataset_with(factory, batches, options, &WriteLayout::default(), parallel)
+}
+
+/// [`update_dataset`] with the input sorted and/or shuffled as `layout` says (plateau's
+/// `update_dataset_from_ddf(..., shuffle=True, bucket_by=..., num_buckets=...)`).
+///
+/// # Errors
+/// Those of [`update_dataset`]; [`Error::InvalidInput`] when `layout` and `options` give
+/// different non-empty `sort_partitions_by`, and for the errors of [`shuffle::check`],
+/// before anything is written.
+pub fn update_dataset_with(
+    factory: &DatasetFactory,
+    batches: &[RecordBatch],
+    options: &UpdateOptions,
+    layout: &WriteLayout,
+    parallel: &ParallelOptions,
+) -> Result<DatasetMetadata> {
+    let sort_partitions_by = match (
+        options.sort_partitions_by.is_empty(),
+        layout.sort_partitions_by.is_empty(),
+    ) {
+        (_, true) => options.sort_partitions_by.clone(),
+        (true, false) => layout.sort_partitions_by.clone(),
+        (false, false) if options.sort_partitions_by == layout.sort_partitions_by => {
+            options.sort_partitions_by.clone()
+        }
+        (false, false) => {
+            return Err(Error::invalid_input(format!(
+                "sort_partitions_by is given twice, as [{}] and [{}]",
+                options.sort_partitions_by.join(", "),
+                layout.sort_partitions_by.join(", ")
+            )))
+        }
+    };
     let uuid = factory.uuid();
     naming::validate_uuid(uuid)?;
     check_version(options.default_metadata_version)?;
@@ -149,7 +236,8 @@ pub fn update_dataset(
                 uuid,
                 partition_on,
                 secondary_indices: &options.secondary_indices,
-                sort_partitions_by: &options.sort_partitions_by,
+                sort_partitions_by: &sort_partitions_by,
+                shuffle: layout.shuffle.as_ref(),
                 table_name: &options.table_name,
                 serializer: &options.serializer,
                 metadata_version: options.default_metadata_version,
@@ -168,14 +256,11 @@ pub fn update_dataset(
     let table_name = check_dataset_table(&metadata, &options.table_name)?;
     let index_columns = existing_indices_superset(&metadata, &options.secondary_indices)?;
     check_delete_scope_columns(&metadata, &options.delete_scope)?;
-    let schemas = parallel.install(|| {
-        check_batches(
-            batches,
-            &partition_on,
-            &index_columns,
-            &options.sort_partitions_by,
-        )
-    })?;
+    let schemas = parallel
+        .install(|| check_batches(batches, &partition_on, &index_columns, &sort_partitions_by))?;
+    if let Some(spec) = &layout.shuffle {
+        shuffle::check(batches, spec)?;
+    }
     let stored = commit::stored_schema(factory.store(), &metadata)?;
     let mut all: Vec<SchemaWrapper> = stored.into_iter().collect();
     all.extend(schemas);
@@ -187,11 +272,12 @@ pub fn update_dataset(
     let write_options = WriteOptions {
         partition_on: Some(partition_on),
         secondary_indices: options.secondary_indices.clone(),
-        sort_partitions_by: options.sort_partitions_by.clone(),
+        sort_partitions_by,
         table_name,
         serializer: std::sync::Arc::clone(&options.serializer),
     };
-    let partitions = write_all(factory, batches, &write_options, parallel)?;
+    let shuffled = shuffled(batches, layout.shuffle.as_ref(), parallel)?;
+    let partitions = write_all(factory, &shuffled, &write_options, parallel)?;
     if partitions.is_empty() {
         // Nothing was written (no batches, or only empty ones with `partition_on`): a
         // delete-only / metadata-only update, which the eager update commits as is.
@@ -227,6 +313,9 @@ fn create(
         )
     })?;
     let schema = validate_compatible(&schemas, creation.uuid)?;
+    if let Some(spec) = creation.shuffle {
+        shuffle::check(batches, spec)?;
+    }
 
     // The writers see the new dataset through a factory caching its (not yet stored)
     // metadata: its keys, table and validated schema, no indices.
@@ -247,7 +336,8 @@ fn create(
         table_name: creation.table_name.to_owned(),
         serializer: std::sync::Arc::clone(creation.serializer),
     };
-    let partitions = write_all(&factory, batches, &write_options, parallel)?;
+    let shuffled = shuffled(batches, creation.shuffle, parallel)?;
+    let partitions = write_all(&factory, &shuffled, &write_options, parallel)?;
     commit::commit(
         store,
         CommitRequest {
@@ -273,6 +363,18 @@ fn create(
     )
 }
 
+/// The batches to write: the input, or its buckets.
+fn shuffled<'a>(
+    batches: &'a [RecordBatch],
+    spec: Option<&Shuffle>,
+    parallel: &ParallelOptions,
+) -> Result<Cow<'a, [RecordBatch]>> {
+    Ok(match spec {
+        Some(spec) => Cow::Owned(shuffle::shuffle(batches, spec, parallel)?),
+        None => Cow::Borrowed(batches),
+    })
+}
+
 /// Writes every batch as one task; the partitions in input order.
 fn write_all(
     factory: &DatasetFactory,
@@ -280,11 +382,18 @@ fn write_all(
     options: &WriteOptions,
     parallel: &ParallelOptions,
 ) -> Result<Vec<MetaPartition>> {
+    parallel.begin(Step::WriteBatches, batches.len());
     let written: Vec<Result<Vec<MetaPartition>>> = parallel.install(|| {
         Ok(batches
             .par_iter()
             .map(|batch| {
-                plateau_io::write::write_single_partition(factory, slice::from_ref(batch), options)
+                let written = plateau_io::write::write_single_partition(
+                    factory,
+                    slice::from_ref(batch),
+                    options,
+                );
+                parallel.advance(1);
+                written
             })
             .collect())
     })?;

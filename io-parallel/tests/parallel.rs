@@ -341,12 +341,12 @@ fn sorted_store_equals_eager_sorted_update() {
     .unwrap();
     let store = Store::memory();
     let parallel = ParallelOptions::new().threads(3).resolved().unwrap();
-    write::store_dataset_sorted(
+    write::store_dataset_with(
         &store,
         "ds",
         &input,
         &StoreOptions::default().partition_on(["P"]),
-        &["x".to_owned()],
+        &write::WriteLayout::default().sort_partitions_by(["x"]),
         &parallel,
     )
     .unwrap();
@@ -356,12 +356,12 @@ fn sorted_store_equals_eager_sorted_update() {
         read::read_dataset(&factory, &all, &parallel).unwrap(),
         plateau_io::read::read_dataset(&eager, &all).unwrap()
     );
-    let err = write::store_dataset_sorted(
+    let err = write::store_dataset_with(
         &Store::memory(),
         "ds",
         &input,
         &StoreOptions::default(),
-        &["nope".to_owned()],
+        &write::WriteLayout::default().sort_partitions_by(["nope"]),
         &parallel,
     )
     .unwrap_err();
@@ -370,43 +370,20 @@ fn sorted_store_equals_eager_sorted_update() {
         .contains("sort_partitions_by column(s) missing: nope"));
 }
 
-#[test]
-fn shuffle_buckets_rows() {
-    use plateau_io_parallel::shuffle::{shuffle, Shuffle};
-    use std::collections::{BTreeMap, BTreeSet};
-    let input = frames(10, 50);
-    let spec = Shuffle::new(["L"], 3);
-    let one = ParallelOptions::with_threads(1).unwrap();
-    let eight = ParallelOptions::with_threads(8).unwrap();
-    let buckets = shuffle(&input, &spec, &eight).unwrap();
-    assert!(buckets.len() <= 3 && !buckets.is_empty());
-    assert_eq!(buckets, shuffle(&input, &spec, &one).unwrap());
-    assert_eq!(
-        buckets.iter().map(RecordBatch::num_rows).sum::<usize>(),
-        500
-    );
-
-    let store = Store::memory();
-    write::store_dataset(
-        &store,
-        "ds",
-        &buckets,
-        &StoreOptions::default().partition_on(["P"]),
-        &eight,
-    )
-    .unwrap();
-    let factory = DatasetFactory::new(store, "ds");
-    let metadata = factory.metadata().unwrap();
-    // At most num_buckets files per partition key.
-    let mut files_per_key: BTreeMap<String, usize> = BTreeMap::new();
-    for label in metadata.partitions.keys() {
-        let key = label.split('/').next().unwrap().to_owned();
-        *files_per_key.entry(key).or_default() += 1;
+/// Labels grouped by partition key (the label without its base), with the number of files.
+fn files_per_key(factory: &DatasetFactory) -> std::collections::BTreeMap<String, usize> {
+    let mut files = std::collections::BTreeMap::new();
+    for label in factory.metadata().unwrap().partitions.keys() {
+        let key = label.rsplit_once('/').map_or("", |(k, _)| k).to_owned();
+        *files.entry(key).or_default() += 1;
     }
-    assert_eq!(files_per_key.len(), 4);
-    assert!(files_per_key.values().all(|n| *n <= 3), "{files_per_key:?}");
-    // Equal bucket_by values never split across files of one key.
-    let batches = plateau_io::read::read_dataset(&factory, &ReadOptions::default()).unwrap();
+    files
+}
+
+/// Asserts that no (P, L) pair is found in more than one data file.
+fn assert_bucket_values_not_split(factory: &DatasetFactory) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let batches = plateau_io::read::read_dataset(factory, &ReadOptions::default()).unwrap();
     let mut files_of: BTreeMap<(i64, i64), BTreeSet<usize>> = BTreeMap::new();
     for (file, batch) in batches.iter().enumerate() {
         let p = batch.column_by_name("P").unwrap();
@@ -420,12 +397,276 @@ fn shuffle_buckets_rows() {
                 .insert(file);
         }
     }
-    assert!(files_of.values().all(|files| files.len() == 1));
-    // Same rows as the unshuffled input.
-    let table = read::read_table(&factory, &ReadOptions::default(), &eight).unwrap();
-    assert_eq!(table.num_rows(), 500);
+    assert!(!files_of.is_empty());
+    assert!(
+        files_of.values().all(|files| files.len() == 1),
+        "{files_of:?}"
+    );
+}
+
+/// The table sorted by `x`, for order-free comparisons.
+fn sorted_by_x(table: &RecordBatch) -> RecordBatch {
+    let order =
+        arrow::compute::sort_to_indices(table.column_by_name("x").unwrap(), None, None).unwrap();
+    arrow::compute::take_record_batch(table, &order).unwrap()
+}
+
+#[test]
+fn shuffle_buckets_rows() {
+    use plateau_io_parallel::shuffle::{shuffle, Shuffle};
+    let input = frames(10, 50);
+    let spec = Shuffle::new(["L"], 3);
+    let one = ParallelOptions::with_threads(1).unwrap();
+    let eight = ParallelOptions::with_threads(8).unwrap();
+    let buckets = shuffle(&input, &spec, &eight).unwrap();
+    assert!(buckets.len() <= 3 && !buckets.is_empty());
+    assert_eq!(buckets, shuffle(&input, &spec, &one).unwrap());
+    assert_eq!(
+        buckets.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        500
+    );
+    // An empty `bucket_by` buckets by all columns, as plateau does.
+    let all = shuffle(&input, &Shuffle::new(Vec::<String>::new(), 4), &eight).unwrap();
+    assert!(all.len() <= 4 && all.len() > 1);
+    assert_eq!(all.iter().map(RecordBatch::num_rows).sum::<usize>(), 500);
 
     assert!(shuffle(&input, &Shuffle::new(["L"], 0), &one).is_err());
     assert!(shuffle(&input, &Shuffle::new(["nope"], 2), &one).is_err());
     assert!(shuffle(&[], &spec, &one).unwrap().is_empty());
+}
+
+#[test]
+fn store_with_shuffle_buckets_files() {
+    let input = frames(10, 50);
+    let options = StoreOptions::default()
+        .partition_on(["P"])
+        .secondary_indices(["L"]);
+    let layout = write::WriteLayout::default().shuffle(["L"], 3);
+    let mut tables = Vec::new();
+    for threads in [1, 2, 8] {
+        let parallel = ParallelOptions::with_threads(threads).unwrap();
+        let store = Store::memory();
+        write::store_dataset_with(&store, "ds", &input, &options, &layout, &parallel).unwrap();
+        let factory = DatasetFactory::new(store, "ds");
+        // Without the shuffle every one of the 10 inputs gives a file per key.
+        let files = files_per_key(&factory);
+        assert_eq!(files.len(), 4, "{files:?}");
+        assert!(files.values().all(|n| *n <= 3), "{files:?}");
+        assert_bucket_values_not_split(&factory);
+        let table = read::read_table(&factory, &ReadOptions::default(), &parallel).unwrap();
+        assert_eq!(table.num_rows(), 500);
+        // The index still finds every row of a value.
+        let seven = read::read_table(
+            &factory,
+            &ReadOptions::default().predicates(Predicates::parse("L == 3").unwrap()),
+            &parallel,
+        )
+        .unwrap();
+        assert_eq!(seven.num_rows(), (0..500).filter(|i| i % 7 == 3).count());
+        tables.push(sorted_by_x(&table));
+    }
+    // The same rows as the eager write of the unshuffled input, for every thread count.
+    let eager = Store::memory();
+    plateau_io::write::store_dataset(&eager, "ds", &input, &options).unwrap();
+    let eager_table =
+        plateau_io::read::read_table(&DatasetFactory::new(eager, "ds"), &ReadOptions::default())
+            .unwrap();
+    for table in &tables {
+        assert_eq!(table, &sorted_by_x(&eager_table));
+    }
+}
+
+#[test]
+fn update_with_shuffle_buckets_files_and_applies_delete_scope() {
+    let parallel = ParallelOptions::with_threads(2).unwrap();
+    let store = Store::memory();
+    let options = StoreOptions::default()
+        .partition_on(["P"])
+        .secondary_indices(["L"]);
+    write::store_dataset(&store, "ds", &frames(2, 20), &options, &parallel).unwrap();
+    let factory = DatasetFactory::new(store, "ds");
+    let before = factory.metadata().unwrap().partitions.len();
+    assert_eq!(before, 8);
+
+    // New rows with ids 1000.. (frames(.., ..) shifted), replacing partition P == 0.
+    let input: Vec<RecordBatch> = frames(60, 10).split_off(50);
+    let scope = vec![vec![("P".to_owned(), plateau_core::Scalar::Int(0))]];
+    let layout = write::WriteLayout::default()
+        .shuffle(["L"], 2)
+        .sort_partitions_by(["x"]);
+    write::update_dataset_with(
+        &factory,
+        &input,
+        &UpdateOptions::default().delete_scope(scope),
+        &layout,
+        &parallel,
+    )
+    .unwrap();
+    let metadata = factory.metadata().unwrap();
+    let new: Vec<&String> = metadata
+        .partitions
+        .keys()
+        .filter(|label| !label.starts_with("P=0/"))
+        .collect();
+    // The 6 old partitions of P in 1..4 stay; the 100 new rows add at most 2 per key.
+    let files = files_per_key(&factory);
+    assert_eq!(files.len(), 4);
+    assert!(files["P=0"] <= 2, "{files:?}");
+    assert!(new.len() <= 6 + 3 * 2, "{new:?}");
+    let table = read::read_table(&factory, &ReadOptions::default(), &parallel).unwrap();
+    let old_kept = (0..40).filter(|i| i % 4 != 0).count();
+    assert_eq!(table.num_rows(), old_kept + 100);
+    // Every new file is sorted by x.
+    for batch in read::read_dataset(&factory, &ReadOptions::default(), &parallel).unwrap() {
+        let x = batch.column_by_name("x").unwrap();
+        let x = x.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert!(x.values().windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    // Conflicting sort columns are an error before anything is written.
+    let keys_before = factory.store().list_keys("").unwrap();
+    let err = write::update_dataset_with(
+        &factory,
+        &input,
+        &UpdateOptions::default().sort_partitions_by(["y"]),
+        &layout,
+        &parallel,
+    )
+    .unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("sort_partitions_by is given twice"));
+    assert_eq!(factory.store().list_keys("").unwrap(), keys_before);
+}
+
+#[test]
+fn bad_shuffle_writes_nothing() {
+    let parallel = ParallelOptions::with_threads(2).unwrap();
+    let input = frames(3, 10);
+    let options = StoreOptions::default().partition_on(["P"]);
+    for (layout, message) in [
+        (
+            write::WriteLayout::default().shuffle(["nope"], 2),
+            "bucket_by column `nope` is not in the input",
+        ),
+        (
+            write::WriteLayout::default().shuffle(["L"], 0),
+            "num_buckets must be at least 1",
+        ),
+    ] {
+        let store = Store::memory();
+        let err = write::store_dataset_with(&store, "ds", &input, &options, &layout, &parallel)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+        assert!(err.to_string().contains(message), "{err}");
+        assert!(store.list_keys("").unwrap().is_empty());
+
+        let store = Store::memory();
+        write::store_dataset(&store, "ds", &input, &options, &parallel).unwrap();
+        let keys = store.list_keys("").unwrap();
+        let factory = DatasetFactory::new(store.clone(), "ds");
+        let err = write::update_dataset_with(
+            &factory,
+            &input,
+            &UpdateOptions::default(),
+            &layout,
+            &parallel,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(message), "{err}");
+        assert_eq!(store.list_keys("").unwrap(), keys);
+    }
+    // Inputs with different (if compatible) schemas cannot be concatenated into buckets.
+    let mut mixed = frames(2, 10);
+    let other = mixed[0].schema().as_ref().clone().with_metadata(
+        [("origin".to_owned(), "elsewhere".to_owned())]
+            .into_iter()
+            .collect::<std::collections::HashMap<String, String>>(),
+    );
+    mixed.push(mixed[0].clone().with_schema(Arc::new(other)).unwrap());
+    let store = Store::memory();
+    let err = write::store_dataset_with(
+        &store,
+        "ds",
+        &mixed,
+        &options,
+        &write::WriteLayout::default().shuffle(["L"], 2),
+        &parallel,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("same schema"), "{err}");
+    assert!(store.list_keys("").unwrap().is_empty());
+}
+
+/// Records what a call reports.
+#[derive(Default)]
+struct Recorder {
+    steps: std::sync::Mutex<Vec<(plateau_io_parallel::progress::Step, u64, u64)>>,
+}
+
+impl plateau_io_parallel::progress::Progress for Recorder {
+    fn begin(&self, step: plateau_io_parallel::progress::Step, total: u64) {
+        self.steps.lock().unwrap().push((step, total, 0));
+    }
+    fn advance(&self, units: u64) {
+        if let Some(last) = self.steps.lock().unwrap().last_mut() {
+            last.2 += units;
+        }
+    }
+}
+
+impl Recorder {
+    fn take(&self) -> Vec<(plateau_io_parallel::progress::Step, u64, u64)> {
+        std::mem::take(&mut *self.steps.lock().unwrap())
+    }
+}
+
+#[test]
+fn progress_reports_every_unit() {
+    use plateau_io_parallel::maintenance;
+    use plateau_io_parallel::progress::Step;
+    let recorder = Arc::new(Recorder::default());
+    let parallel = ParallelOptions::with_threads(3)
+        .unwrap()
+        .progress(recorder.clone());
+    let store = Store::memory();
+    let options = StoreOptions::default().partition_on(["P"]);
+    write::store_dataset(&store, "ds", &frames(5, 20), &options, &parallel).unwrap();
+    assert_eq!(recorder.take(), vec![(Step::WriteBatches, 5, 5)]);
+
+    let factory = DatasetFactory::new(store, "ds");
+    read::read_table(&factory, &ReadOptions::default(), &parallel).unwrap();
+    assert_eq!(recorder.take(), vec![(Step::ReadGroups, 20, 20)]);
+    let ahead = read::plan_read(&factory, &ReadOptions::default())
+        .unwrap()
+        .read_ahead(parallel.clone(), Some(4))
+        .unwrap();
+    assert_eq!(ahead.count(), 20);
+    assert_eq!(recorder.take(), vec![(Step::ReadGroups, 20, 20)]);
+
+    write::update_dataset_with(
+        &factory,
+        &frames(3, 20),
+        &UpdateOptions::default()
+            .delete_scope(vec![vec![("P".to_owned(), plateau_core::Scalar::Int(1))]]),
+        &write::WriteLayout::default().shuffle(["L"], 2),
+        &parallel,
+    )
+    .unwrap();
+    assert_eq!(
+        recorder.take(),
+        vec![(Step::BucketBatches, 3, 3), (Step::WriteBatches, 2, 2)]
+    );
+
+    maintenance::build_indices(&factory, &["L".to_owned()], &parallel).unwrap();
+    let partitions = factory.metadata().unwrap().partitions.len() as u64;
+    assert_eq!(
+        recorder.take(),
+        vec![(Step::IndexPartitions, partitions, partitions)]
+    );
+
+    // The 5 files of P == 1 that the delete scope dropped.
+    let report = maintenance::garbage_collect(&factory, &Default::default(), &parallel).unwrap();
+    assert_eq!(report.files.len(), 5);
+    assert_eq!(recorder.take(), vec![(Step::DeleteFiles, 5, 5)]);
 }
