@@ -1,5 +1,10 @@
-//! The commands: each turns its arguments into library options, calls plateau-io-eager and
-//! prints the result. Summaries go to stderr (silenced by `--quiet`) so stdout stays data.
+//! The commands: each turns its arguments into library options, calls the library and
+//! prints the result. Summaries and progress bars go to stderr (silenced by `--quiet`) so
+//! stdout stays data.
+//!
+//! Reads, writes, updates, gc, delete, build-index and stats run on the parallel front end
+//! (plateau-io-parallel, `--threads`), whose progress reports drive the bars; the small
+//! metadata-only commands call plateau-io directly.
 
 use std::io::Write as _;
 
@@ -9,10 +14,12 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use plateau_core::naming::{parse_metadata_key, MetadataFormat};
 use plateau_core::{Predicates, Scalar, Store, Value};
 use plateau_io_eager as eager;
+use plateau_io_parallel::{self as parallel, ParallelOptions};
 use plateau_metadata::{dump, DatasetFactory, DatasetMetadata};
 use plateau_serialization::ParquetSerializer;
 use serde_json::{Map, Value as Json};
 
+use crate::progress::Bar;
 use crate::{
     formats, Cli, CliError, CliResult, Command, CompressionArg, FileArgs, MetadataFormatArg,
     OutputFormat, PredicateArgs,
@@ -21,7 +28,12 @@ use crate::{
 /// Runs the command of `cli`.
 pub fn run(cli: &Cli) -> CliResult {
     let store = Store::from_url(&cli.store)?;
-    let log = Log { quiet: cli.quiet };
+    let bar = Bar::for_stderr(cli.quiet);
+    let log = Log {
+        quiet: cli.quiet,
+        bar,
+        parallel: parallel_options(cli.threads)?,
+    };
     match &cli.command {
         Command::Demo { rows } => crate::demo::run(&store, &cli.store, *rows),
         Command::List { json } => list(&store, *json),
@@ -63,7 +75,7 @@ pub fn run(cli: &Cli) -> CliResult {
             metadata_format,
             files,
         } => {
-            let batches = load_inputs(inputs, files)?;
+            let batches = load_inputs(inputs, files, &log)?;
             check_partition_nulls(inputs, &batches, partition_on)?;
             let format = match metadata_format {
                 MetadataFormatArg::Json => MetadataFormat::Json,
@@ -75,7 +87,8 @@ pub fn run(cli: &Cli) -> CliResult {
                 .overwrite(*overwrite)
                 .metadata_format(format)
                 .serializer(serializer(files)?);
-            let metadata = eager::store_dataframes_as_dataset(&store, uuid, &batches, &options)?;
+            let metadata =
+                parallel::write::store_dataset(&store, uuid, &batches, &options, &log.parallel())?;
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             log.say(format!(
                 "wrote dataset `{uuid}`: {rows} rows in {} partitions",
@@ -102,7 +115,7 @@ pub fn run(cli: &Cli) -> CliResult {
         ),
         Command::BuildIndex { uuid, columns } => {
             let factory = existing(&store, uuid)?;
-            eager::build_dataset_indices(&factory, columns)?;
+            parallel::maintenance::build_indices(&factory, columns, &log.parallel())?;
             log.say(format!(
                 "built indices {} of dataset `{uuid}`",
                 columns.join(", ")
@@ -115,7 +128,8 @@ pub fn run(cli: &Cli) -> CliResult {
                 dry_run: *dry_run,
                 ..Default::default()
             };
-            let report = eager::garbage_collect_dataset(&factory, &options)?;
+            let report =
+                parallel::maintenance::garbage_collect(&factory, &options, &log.parallel())?;
             let mut out = std::io::stdout().lock();
             for file in &report.files {
                 writeln!(out, "{file}")?;
@@ -124,30 +138,57 @@ pub fn run(cli: &Cli) -> CliResult {
             log.say(format!("{verb} {} files", report.files.len()));
             Ok(())
         }
-        Command::Stats { uuid, predicate } => crate::inspect::stats(&store, uuid, predicate),
+        Command::Stats { uuid, predicate } => {
+            crate::inspect::stats(&store, uuid, predicate, &log.parallel())
+        }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
         Command::Delete { uuid } => {
             let factory = existing(&store, uuid)?;
-            eager::delete_dataset(&factory)?;
+            parallel::maintenance::delete_dataset(&factory, &log.parallel())?;
             log.say(format!("deleted dataset `{uuid}`"));
             Ok(())
         }
     }
 }
 
-/// Summaries on stderr unless `--quiet`.
+/// What a command reports on stderr: summaries unless `--quiet`, and the progress bar (if
+/// stderr is a terminal); and the parallel options the bar is attached to.
 pub struct Log {
     /// Whether `--quiet` was given.
     pub quiet: bool,
+    /// The progress bar, if one is drawn.
+    pub bar: Option<std::sync::Arc<Bar>>,
+    /// `--threads`, without the bar.
+    parallel: ParallelOptions,
 }
 
 impl Log {
-    /// Prints one summary line on stderr.
+    /// Prints one summary line on stderr (after clearing the bar, so the line stays).
     pub fn say(&self, line: impl AsRef<str>) {
+        if let Some(bar) = &self.bar {
+            bar.clear();
+        }
         if !self.quiet {
             eprintln!("{}", line.as_ref());
         }
     }
+
+    /// The parallel options of `--threads`, reporting to the bar.
+    pub fn parallel(&self) -> ParallelOptions {
+        match &self.bar {
+            Some(bar) => self.parallel.clone().progress(bar.clone()),
+            None => self.parallel.clone(),
+        }
+    }
+}
+
+/// A pool of `--threads` threads, or rayon's global pool (one thread per core).
+fn parallel_options(threads: Option<usize>) -> CliResult<ParallelOptions> {
+    Ok(match threads {
+        Some(0) => return Err(CliError::new(2, "--threads must be at least 1")),
+        Some(threads) => ParallelOptions::with_threads(threads)?,
+        None => ParallelOptions::new(),
+    })
 }
 
 /// A factory for a dataset that must exist (a clear exit code 3 otherwise, before any work).
@@ -475,7 +516,7 @@ fn read(
     if let Some(predicates) = parse_predicates(predicate, &metadata)? {
         options = options.predicates(predicates);
     }
-    let mut table = eager::read_table(&factory, &options)?;
+    let mut table = parallel::read::read_table(&factory, &options, &log.parallel())?;
     if let Some(limit) = limit {
         table = table.slice(0, limit.min(table.num_rows()));
     }
@@ -510,17 +551,29 @@ fn serializer(files: &FileArgs) -> CliResult<ParquetSerializer> {
     Ok(ParquetSerializer::new(compression, files.row_group_size)?)
 }
 
-/// Reads the input files (one batch each), sorted by `--sort-by`.
-fn load_inputs(inputs: &[std::path::PathBuf], files: &FileArgs) -> CliResult<Vec<RecordBatch>> {
+/// Reads the input files (one batch each), sorted by `--sort-by`. All of them are read
+/// before anything is written, so a bad file changes nothing.
+fn load_inputs(
+    inputs: &[std::path::PathBuf],
+    files: &FileArgs,
+    log: &Log,
+) -> CliResult<Vec<RecordBatch>> {
+    if let Some(bar) = &log.bar {
+        bar.start("reading input files", inputs.len() as u64);
+    }
     inputs
         .iter()
         .map(|path| {
             let batch = formats::read_input(path, files.input_format)?;
-            if files.sort_by.is_empty() {
-                Ok(batch)
+            let batch = if files.sort_by.is_empty() {
+                batch
             } else {
-                formats::sort_batch(&batch, &files.sort_by)
+                formats::sort_batch(&batch, &files.sort_by)?
+            };
+            if let Some(bar) = &log.bar {
+                bar.tick();
             }
+            Ok(batch)
         })
         .collect()
 }
@@ -598,7 +651,7 @@ fn update(
         })?;
         user.insert(key.to_owned(), Json::String(value.to_owned()));
     }
-    let batches = load_inputs(inputs, files)?;
+    let batches = load_inputs(inputs, files, log)?;
     check_partition_nulls(inputs, &batches, &current.partition_keys)?;
     let options = eager::UpdateOptions::default()
         .secondary_indices(index.to_vec())
@@ -606,7 +659,7 @@ fn update(
         .metadata(user)
         .serializer(serializer(files)?);
     let before = current.partitions.len();
-    let result = eager::update_dataset_from_dataframes(&factory, &batches, &options)?;
+    let result = parallel::write::update_dataset(&factory, &batches, &options, &log.parallel())?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     log.say(format!(
         "updated dataset `{uuid}`: {rows} rows appended, {before} -> {} partitions",

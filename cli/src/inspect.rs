@@ -4,25 +4,15 @@
 use std::io::Write as _;
 
 use arrow::datatypes::DataType;
-use parquet::file::reader::{FileReader, SerializedFileReader};
 use plateau_core::Store;
 use plateau_metadata::common_metadata::read_common_metadata;
 use plateau_metadata::schema::{is_index_level_name, normalize_type, pandas_type_of, types_equal};
 
+use plateau_io_parallel::stats::{collect_dataset_metadata, MetadataOptions, METADATA_COLUMNS};
+use plateau_io_parallel::ParallelOptions;
+
 use crate::commands::{existing, parse_predicates, Log};
 use crate::{CliError, CliResult, PredicateArgs};
-
-/// The length of Parquet's serialized `FileMetaData` (pyarrow's `serialized_size`), from the
-/// file's last eight bytes (`<len u32 LE>PAR1`).
-fn footer_length(bytes: &[u8]) -> Option<u32> {
-    let n = bytes.len();
-    if n < 12 || &bytes[n - 4..] != b"PAR1" {
-        return None;
-    }
-    let mut len = [0u8; 4];
-    len.copy_from_slice(&bytes[n - 8..n - 4]);
-    Some(u32::from_le_bytes(len))
-}
 
 /// The type with the distinctions a reader bridges removed: string, binary and list offset
 /// widths and views, and dictionary encoding (plateau writes `large_string` to
@@ -55,44 +45,33 @@ fn loose(data_type: &DataType) -> DataType {
 }
 
 /// Prints one line per row group of every partition the query would read, with the columns
-/// of plateau's `collect_dataset_metadata`.
-pub fn stats(store: &Store, uuid: &str, predicate: &PredicateArgs) -> CliResult {
+/// of plateau's `collect_dataset_metadata` (only the footers are fetched, in parallel).
+pub fn stats(
+    store: &Store,
+    uuid: &str,
+    predicate: &PredicateArgs,
+    parallel: &ParallelOptions,
+) -> CliResult {
     let factory = existing(store, uuid)?;
     let metadata = factory.metadata()?;
-    let mut options = plateau_io_eager::ReadOptions::default();
+    let mut options = MetadataOptions::default();
     if let Some(predicates) = parse_predicates(predicate, &metadata)? {
         options = options.predicates(predicates);
     }
-    let (metadata, groups) = plateau_io::read::plan(&factory, &options)?;
+    let table = collect_dataset_metadata(&factory, &options, parallel)?;
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "partition_label\trow_group_id\trow_group_compressed_size\trow_group_uncompressed_size\tnumber_rows_total\tnumber_row_groups\tserialized_size\tnumber_rows_per_row_group"
-    )?;
-    for label in groups.iter().flat_map(|g| g.labels.iter()) {
-        let Some(partition) = metadata.partitions.get(label) else {
-            continue;
-        };
-        let bytes = store.get(&partition.file)?;
-        let serialized = footer_length(&bytes).unwrap_or(0);
-        let reader = SerializedFileReader::new(bytes).map_err(|e| {
-            CliError::new(
-                1,
-                format!("cannot open data file `{}`: {e}", partition.file),
+    writeln!(out, "{}", METADATA_COLUMNS.join("\t"))?;
+    let columns: Vec<_> = (0..table.num_columns())
+        .map(|i| {
+            arrow::util::display::ArrayFormatter::try_new(
+                table.column(i).as_ref(),
+                &Default::default(),
             )
-        })?;
-        let file = reader.metadata();
-        let total = file.file_metadata().num_rows();
-        for (id, rg) in file.row_groups().iter().enumerate() {
-            let uncompressed: i64 = rg.columns().iter().map(|c| c.uncompressed_size()).sum();
-            writeln!(
-                out,
-                "{label}\t{id}\t{}\t{uncompressed}\t{total}\t{}\t{serialized}\t{}",
-                rg.total_byte_size(),
-                file.num_row_groups(),
-                rg.num_rows()
-            )?;
-        }
+        })
+        .collect::<Result<_, _>>()?;
+    for row in 0..table.num_rows() {
+        let cells: Vec<String> = columns.iter().map(|c| c.value(row).to_string()).collect();
+        writeln!(out, "{}", cells.join("\t"))?;
     }
     Ok(())
 }

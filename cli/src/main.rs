@@ -9,6 +9,7 @@ mod commands;
 mod demo;
 mod formats;
 mod inspect;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -38,9 +39,13 @@ pub struct Cli {
     /// matching build feature).
     #[arg(long, env = "PLATEAU_STORE", default_value = ".", global = true)]
     pub store: String,
-    /// Print only results (no summaries on stderr).
+    /// Print only results (no summaries or progress bars on stderr). Progress bars are
+    /// drawn only when stderr is a terminal.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Threads for reading, writing and maintenance (default: one per core).
+    #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
+    pub threads: Option<usize>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -437,5 +442,8 @@ mod tests {
             Cli::try_parse_from(["plateau", "--store", "memory://", "-q", "read", "u"]).unwrap();
         assert!(cli.quiet);
         assert_eq!(cli.store, "memory://");
+        assert_eq!(cli.threads, None);
+        let cli = Cli::try_parse_from(["plateau", "--threads", "3", "gc", "u"]).unwrap();
+        assert_eq!(cli.threads, Some(3));
     }
 }

@@ -654,3 +654,69 @@ fn literal_coercion_timestamp_and_binary() {
     let planned = ok(&store, &["partitions", "bin", "--where", "k == 'zz'"]);
     assert_eq!(planned, "");
 }
+
+#[test]
+fn terminal_free_runs_print_no_progress_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut inputs = Vec::new();
+    for i in 0..6 {
+        let path = dir.path().join(format!("in{i}.csv"));
+        let rows: String = (0..50)
+            .map(|r| format!("{},{},{}\n", i * 50 + r, r % 3, r % 5))
+            .collect();
+        std::fs::write(&path, format!("a,b,c\n{rows}")).unwrap();
+        inputs.push(path.to_str().unwrap().to_owned());
+    }
+    // Only the summary line of each long command reaches stderr: no bar, no carriage return
+    // or escape sequence.
+    let run = |args: &[&str]| {
+        let output = plateau(&store, args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            !err.contains('\r') && !err.contains('\u{1b}'),
+            "{args:?} drew on stderr: {err:?}"
+        );
+        assert!(err.lines().count() <= 1, "{args:?}: {err:?}");
+        err
+    };
+    let mut write = vec!["write", "t", "--partition-on", "b", "--index", "c"];
+    write.extend(inputs.iter().map(String::as_str));
+    assert_eq!(
+        run(&write),
+        "wrote dataset `t`: 300 rows in 18 partitions\n"
+    );
+    let mut update = vec!["update", "t", "--delete-scope", "b=0"];
+    update.extend(inputs[..2].iter().map(String::as_str));
+    assert_eq!(
+        run(&update),
+        "updated dataset `t`: 100 rows appended, 18 -> 18 partitions\n"
+    );
+    // 6 × 17 rows of b == 0 replaced by 100 new rows.
+    assert_eq!(run(&["read", "t", "--format", "csv"]), "298 rows\n");
+    assert_eq!(
+        run(&["build-index", "t", "a"]),
+        "built indices a of dataset `t`\n"
+    );
+    // The 6 data files of b == 0 and the index file of `c` the update replaced.
+    assert_eq!(run(&["gc", "t"]), "deleted 7 files\n");
+    assert_eq!(run(&["stats", "t"]), "");
+    assert_eq!(run(&["delete", "t"]), "deleted dataset `t`\n");
+}
+
+#[test]
+fn threads_option() {
+    let (_dir, store) = with_dataset();
+    let one = ok(&store, &["--threads", "1", "read", "t", "--format", "csv"]);
+    let four = ok(&store, &["--threads", "4", "read", "t", "--format", "csv"]);
+    assert_eq!(one, four);
+    assert_eq!(one.lines().count(), 4, "{one}");
+    let output = Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .args(["--store", store.to_str().unwrap(), "read", "t"])
+        .env("PLATEAU_THREADS", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    fails(&store, &["--threads", "0", "read", "t"], 2, &["--threads"]);
+}
