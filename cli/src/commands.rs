@@ -87,8 +87,14 @@ pub fn run(cli: &Cli) -> CliResult {
                 .overwrite(*overwrite)
                 .metadata_format(format)
                 .serializer(serializer(files)?);
-            let metadata =
-                parallel::write::store_dataset(&store, uuid, &batches, &options, &log.parallel())?;
+            let metadata = parallel::write::store_dataset_with(
+                &store,
+                uuid,
+                &batches,
+                &options,
+                &layout(files),
+                &log.parallel(),
+            )?;
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             log.say(format!(
                 "wrote dataset `{uuid}`: {rows} rows in {} partitions",
@@ -551,6 +557,18 @@ fn serializer(files: &FileArgs) -> CliResult<ParquetSerializer> {
     Ok(ParquetSerializer::new(compression, files.row_group_size)?)
 }
 
+/// The shuffle of `--num-buckets` / `--bucket-by` (`--sort-by` is applied to each input
+/// file when it is read, and again to each bucket).
+fn layout(files: &FileArgs) -> parallel::write::WriteLayout {
+    let mut layout = parallel::write::WriteLayout::default();
+    if let Some(buckets) = files.num_buckets {
+        layout = layout
+            .shuffle(files.bucket_by.clone(), buckets)
+            .sort_partitions_by(files.sort_by.clone());
+    }
+    layout
+}
+
 /// Reads the input files (one batch each), sorted by `--sort-by`. All of them are read
 /// before anything is written, so a bad file changes nothing.
 fn load_inputs(
@@ -659,7 +677,13 @@ fn update(
         .metadata(user)
         .serializer(serializer(files)?);
     let before = current.partitions.len();
-    let result = parallel::write::update_dataset(&factory, &batches, &options, &log.parallel())?;
+    let result = parallel::write::update_dataset_with(
+        &factory,
+        &batches,
+        &options,
+        &layout(files),
+        &log.parallel(),
+    )?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     log.say(format!(
         "updated dataset `{uuid}`: {rows} rows appended, {before} -> {} partitions",

@@ -123,6 +123,19 @@ pub struct FileArgs {
     /// Sort every written partition by these columns (comma separated).
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub sort_by: Vec<String>,
+    /// Shuffle the rows of all inputs into at most N files per partition (plateau's dask
+    /// `shuffle=True, num_buckets=N`); without it, every input file gives its own files.
+    #[arg(long, value_name = "N")]
+    pub num_buckets: Option<usize>,
+    /// With --num-buckets: rows with equal values of these columns go to one file (default:
+    /// all columns).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "COLUMNS",
+        requires = "num_buckets"
+    )]
+    pub bucket_by: Vec<String>,
 }
 
 /// The commands.
@@ -226,7 +239,8 @@ pub enum Command {
     },
     /// Create a dataset from input files (one plateau input frame per file).
     #[command(
-        after_help = "Example:\n  plateau --store ./store write sales sales.csv --partition-on country --index product"
+        after_help = "Examples:\n  plateau --store ./store write sales sales.csv --partition-on country --index product\n  \
+        plateau --store ./store write sales part-*.parquet --partition-on country --num-buckets 4 --bucket-by product"
     )]
     Write {
         /// The dataset uuid.

@@ -445,7 +445,10 @@ fn help_has_examples_and_exit_codes() {
         "delete",
     ] {
         let help = ok(dir.path(), &[command, "--help"]);
-        assert!(help.contains("Example:\n  plateau"), "{command}: {help}");
+        assert!(
+            help.contains("Example:\n  plateau") || help.contains("Examples:\n  plateau"),
+            "{command}: {help}"
+        );
     }
 }
 
@@ -719,4 +722,50 @@ fn threads_option() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     fails(&store, &["--threads", "0", "read", "t"], 2, &["--threads"]);
+}
+
+#[test]
+fn write_with_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut args = vec!["write", "t", "--partition-on", "b"];
+    let inputs: Vec<String> = (0..6)
+        .map(|i| {
+            let path = dir.path().join(format!("in{i}.csv"));
+            let rows: String = (0..30)
+                .map(|r| format!("{},{},{}\n", i * 30 + r, r % 3, r % 7))
+                .collect();
+            std::fs::write(&path, format!("a,b,c\n{rows}")).unwrap();
+            path.to_str().unwrap().to_owned()
+        })
+        .collect();
+    args.extend(inputs.iter().map(String::as_str));
+    let mut bad = args.clone();
+    bad.extend(["--num-buckets", "2", "--bucket-by", "nope"]);
+    fails(&store, &bad, 5, &["bucket_by column `nope`"]);
+    assert!(!store.exists() || ok(&store, &["list"]).lines().count() == 1);
+    let usage = plateau(&store, &["write", "t", &inputs[0], "--bucket-by", "c"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(stderr(&usage).contains("--num-buckets"));
+
+    args.extend(["--num-buckets", "2", "--bucket-by", "c"]);
+    ok(&store, &args);
+    // 3 partition values, at most 2 files each (6 without the shuffle: one per input).
+    let partitions = ok(&store, &["partitions", "t"]);
+    assert!(
+        (3..=6).contains(&partitions.lines().count()),
+        "{partitions}"
+    );
+    for b in 0..3 {
+        let prefix = format!("b={b}/");
+        let files = partitions
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .count();
+        assert!((1..=2).contains(&files), "{partitions}");
+    }
+    let csv = ok(&store, &["read", "t", "--format", "csv", "--columns", "a"]);
+    let mut ids: Vec<i64> = csv.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..180).collect::<Vec<_>>());
 }
