@@ -35,8 +35,8 @@ use std::fmt;
 pub enum Step {
     /// Partitions or `dispatch_by` groups decoded (reads).
     ReadGroups,
-    /// Input batches split, indexed and written (store and update).
-    WriteBatches,
+    /// Data files written and indexed (store and update).
+    WriteFiles,
     /// Input batches assigned to buckets (the shuffle before a write).
     BucketBatches,
     /// Files deleted (garbage collection and delete).
@@ -52,7 +52,7 @@ impl Step {
     pub fn describe(self) -> &'static str {
         match self {
             Step::ReadGroups => "reading partitions",
-            Step::WriteBatches => "writing inputs",
+            Step::WriteFiles => "writing files",
             Step::BucketBatches => "bucketing inputs",
             Step::DeleteFiles => "deleting files",
             Step::IndexPartitions => "indexing partitions",

@@ -1,6 +1,7 @@
 //! Parallel writes from a collection of batches (plateau's `store_delayed_as_dataset` /
 //! `update_dataset_from_ddf`): every input batch is one input frame, sorted by
-//! `sort_partitions_by`, split by `partition_on`, indexed and written as one rayon task; the
+//! `sort_partitions_by` and split by `partition_on` (one rayon task per batch), and every
+//! resulting data file is written and indexed as one rayon task; the
 //! metadata is committed ONCE at the end, with the partitions in input order, so the
 //! committed dataset equals the eager one (up to the random base labels).
 //!
@@ -20,8 +21,8 @@
 //! invalid the first one's (in input order) is reported.
 //!
 //! # Composition
-//! The per-batch writer is [`plateau_io::write::write_single_partition`] called with one
-//! batch; a new dataset gets it through a factory holding the not-yet-stored metadata of the
+//! The per-batch writer is [`plateau_io::write::plan_single_partition`] called with one
+//! batch, whose files [`plateau_io::write::WritePlan::write`] writes one task each; a new dataset gets it through a factory holding the not-yet-stored metadata of the
 //! new dataset, and is committed with [`plateau_io::commit::commit`] (put-if-absent or
 //! overwrite compare-and-swap); an update is committed with
 //! [`plateau_io::update::commit_dataset`] (compare-and-swap on the version the factory read).
@@ -41,7 +42,8 @@ use plateau_io::update::{
 };
 use plateau_io::write::{
     check_dataset_table, check_index_column, check_index_overlap, check_partition_on,
-    check_table_name, creation_mode, sorted_unique, StoreOptions, WriteOptions,
+    check_table_name, creation_mode, plan_single_partition, sorted_unique, StoreOptions,
+    WriteOptions, WritePlan,
 };
 use plateau_io::{partition, MetaPartition};
 use plateau_metadata::dataset::check_version;
@@ -375,33 +377,41 @@ fn shuffled<'a>(
     })
 }
 
-/// Writes every batch as one task; the partitions in input order.
+/// Writes every data file as one task: each batch is validated and split (in parallel),
+/// then every partition of every batch is written and indexed in parallel, so one large
+/// input batch with many partitions is spread over the pool too. The partitions come back in
+/// input order (the eager order).
 fn write_all(
     factory: &DatasetFactory,
     batches: &[RecordBatch],
     options: &WriteOptions,
     parallel: &ParallelOptions,
 ) -> Result<Vec<MetaPartition>> {
-    parallel.begin(Step::WriteBatches, batches.len());
-    let written: Vec<Result<Vec<MetaPartition>>> = parallel.install(|| {
+    let plans: Vec<Result<WritePlan>> = parallel.install(|| {
         Ok(batches
             .par_iter()
-            .map(|batch| {
-                let written = plateau_io::write::write_single_partition(
-                    factory,
-                    slice::from_ref(batch),
-                    options,
-                );
+            .map(|batch| plan_single_partition(factory, slice::from_ref(batch), options))
+            .collect())
+    })?;
+    let plans = plans.into_iter().collect::<Result<Vec<_>>>()?;
+    let files: Vec<(&WritePlan, usize)> = plans
+        .iter()
+        .flat_map(|plan| (0..plan.len()).map(move |file| (plan, file)))
+        .collect();
+    parallel.begin(Step::WriteFiles, files.len());
+    let store = factory.store();
+    let serializer = options.serializer.as_ref();
+    let written: Vec<Result<MetaPartition>> = parallel.install(|| {
+        Ok(files
+            .par_iter()
+            .map(|(plan, file)| {
+                let written = plan.write(store, serializer, *file);
                 parallel.advance(1);
                 written
             })
             .collect())
     })?;
-    let mut partitions = Vec::new();
-    for batch in written {
-        partitions.extend(batch?);
-    }
-    Ok(partitions)
+    written.into_iter().collect()
 }
 
 /// The eager per-batch checks (no I/O), in parallel; the schema of each batch, or the first

@@ -632,7 +632,8 @@ fn progress_reports_every_unit() {
     let store = Store::memory();
     let options = StoreOptions::default().partition_on(["P"]);
     write::store_dataset(&store, "ds", &frames(5, 20), &options, &parallel).unwrap();
-    assert_eq!(recorder.take(), vec![(Step::WriteBatches, 5, 5)]);
+    // 5 inputs × 4 values of P.
+    assert_eq!(recorder.take(), vec![(Step::WriteFiles, 20, 20)]);
 
     let factory = DatasetFactory::new(store, "ds");
     read::read_table(&factory, &ReadOptions::default(), &parallel).unwrap();
@@ -644,6 +645,10 @@ fn progress_reports_every_unit() {
     assert_eq!(ahead.count(), 20);
     assert_eq!(recorder.take(), vec![(Step::ReadGroups, 20, 20)]);
 
+    let labels = |f: &DatasetFactory| -> std::collections::BTreeSet<String> {
+        f.metadata().unwrap().partitions.keys().cloned().collect()
+    };
+    let before = labels(&factory);
     write::update_dataset_with(
         &factory,
         &frames(3, 20),
@@ -653,9 +658,14 @@ fn progress_reports_every_unit() {
         &parallel,
     )
     .unwrap();
+    let written = labels(&factory).difference(&before).count() as u64;
+    assert!(written > 2, "{written}");
     assert_eq!(
         recorder.take(),
-        vec![(Step::BucketBatches, 3, 3), (Step::WriteBatches, 2, 2)]
+        vec![
+            (Step::BucketBatches, 3, 3),
+            (Step::WriteFiles, written, written)
+        ]
     );
 
     maintenance::build_indices(&factory, &["L".to_owned()], &parallel).unwrap();

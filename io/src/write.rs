@@ -448,6 +448,21 @@ pub fn write_single_partition(
     batches: &[RecordBatch],
     options: &WriteOptions,
 ) -> Result<Vec<MetaPartition>> {
+    plan_single_partition(factory, batches, options)?
+        .execute(factory.store(), options.serializer.as_ref())
+}
+
+/// The validated plan of [`write_single_partition`], nothing written yet: every check of
+/// that function has passed, and [`WritePlan::write`] writes its files one by one (a
+/// parallel front end writes them concurrently).
+///
+/// # Errors
+/// The errors [`write_single_partition`] raises before writing.
+pub fn plan_single_partition(
+    factory: &DatasetFactory,
+    batches: &[RecordBatch],
+    options: &WriteOptions,
+) -> Result<WritePlan> {
     naming::validate_uuid(factory.uuid())?;
     let metadata = factory.metadata()?;
     let partition_on = check_partition_on(&metadata, options.partition_on.as_deref())?;
@@ -459,9 +474,6 @@ pub fn write_single_partition(
             index_columns.push(column);
         }
     }
-    if batches.is_empty() {
-        return Ok(Vec::new());
-    }
     let plan = WritePlan::prepare(
         factory.uuid(),
         &table_name,
@@ -470,9 +482,11 @@ pub fn write_single_partition(
         &index_columns,
         &options.sort_partitions_by,
     )?;
-    let stored = commit::stored_schema(factory.store(), &metadata)?;
-    plan.validate_schemas(stored)?;
-    plan.execute(factory.store(), options.serializer.as_ref())
+    if !batches.is_empty() {
+        let stored = commit::stored_schema(factory.store(), &metadata)?;
+        plan.validate_schemas(stored)?;
+    }
+    Ok(plan)
 }
 
 /// How a new dataset's metadata file is committed: put-if-absent, or with `overwrite`
@@ -592,9 +606,10 @@ pub(crate) struct PreparedBatch {
     schema: SchemaWrapper,
 }
 
-/// Everything a write needs, validated: the split batches and the index columns.
+/// Everything a write needs, validated: the input batches split into the partitions to
+/// write, and the index columns to build for each. Made by [`plan_single_partition`].
 #[derive(Debug)]
-pub(crate) struct WritePlan {
+pub struct WritePlan {
     uuid: String,
     table_name: String,
     partition_on: Vec<String>,
@@ -665,55 +680,102 @@ impl WritePlan {
         validate_compatible(&schemas, &self.uuid)
     }
 
+    /// The number of data files the plan writes (one per partition of every batch).
+    pub fn len(&self) -> usize {
+        self.batches.iter().map(|b| b.groups.len()).sum()
+    }
+
+    /// Whether the plan writes nothing.
+    pub fn is_empty(&self) -> bool {
+        !self.has_partitions()
+    }
+
+    /// Writes the `file`-th data file (`0..len()`, in input order: batch by batch, partitions
+    /// in first-appearance order) and builds its indices. Files are independent of each
+    /// other, so they may be written in any order or concurrently; the partitions go to the
+    /// commit in input order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for `file >= len()`; serialization and store errors.
+    pub fn write(
+        &self,
+        store: &Store,
+        serializer: &dyn Serializer,
+        file: usize,
+    ) -> Result<MetaPartition> {
+        let mut rest = file;
+        for prepared in &self.batches {
+            match prepared.groups.get(rest) {
+                Some(group) => return self.write_group(store, serializer, prepared, group),
+                None => rest -= prepared.groups.len(),
+            }
+        }
+        Err(Error::invalid_input(format!(
+            "the write plan has {} files, there is no file {file}",
+            self.len()
+        )))
+    }
+
     /// Writes every group's data file and builds its indices, in input order.
     pub(crate) fn execute(
         &self,
         store: &Store,
         serializer: &dyn Serializer,
     ) -> Result<Vec<MetaPartition>> {
-        let mut written = Vec::new();
+        let mut written = Vec::with_capacity(self.len());
         for prepared in &self.batches {
             for group in &prepared.groups {
-                let data = partition::take_group(&prepared.batch, &prepared.data_columns, group)?;
-                let prefix = naming::data_file_key(&self.uuid, &self.table_name, &group.label, "");
-                let file = serializer.store(store, &prefix, &data)?;
-                let mut indices = indexmap::IndexMap::new();
-                for column in &self.index_columns {
-                    let index = match self.partition_on.iter().position(|c| c == column) {
-                        // Only datasets Python indexed on a partition column get here: the
-                        // group's partition value is its only value.
-                        Some(position) => {
-                            let field = prepared.batch.schema().field_with_name(column)?.clone();
-                            Index::from_entries(
-                                column,
-                                IndexKind::Secondary,
-                                field.data_type(),
-                                [(group.values[position].clone(), [group.label.as_str()])],
-                            )?
-                        }
-                        None => {
-                            let array = data
-                                .column_by_name(column)
-                                .ok_or_else(|| missing_index_column(column, &group.label))?;
-                            Index::from_array(column, array.as_ref(), &group.label)?
-                        }
-                    };
-                    indices.insert(column.clone(), index);
-                }
-                written.push(MetaPartition {
-                    label: group.label.clone(),
-                    file,
-                    table_name: self.table_name.clone(),
-                    num_rows: group.rows.len() as u64,
-                    partition_keys: self.partition_on.clone(),
-                    schema: prepared
-                        .schema
-                        .with_origin(BTreeSet::from([group.label.clone()])),
-                    indices,
-                });
+                written.push(self.write_group(store, serializer, prepared, group)?);
             }
         }
         Ok(written)
+    }
+
+    /// One group's data file and indices.
+    fn write_group(
+        &self,
+        store: &Store,
+        serializer: &dyn Serializer,
+        prepared: &PreparedBatch,
+        group: &Group,
+    ) -> Result<MetaPartition> {
+        let data = partition::take_group(&prepared.batch, &prepared.data_columns, group)?;
+        let prefix = naming::data_file_key(&self.uuid, &self.table_name, &group.label, "");
+        let file = serializer.store(store, &prefix, &data)?;
+        let mut indices = indexmap::IndexMap::new();
+        for column in &self.index_columns {
+            let index = match self.partition_on.iter().position(|c| c == column) {
+                // Only datasets Python indexed on a partition column get here: the
+                // group's partition value is its only value.
+                Some(position) => {
+                    let field = prepared.batch.schema().field_with_name(column)?.clone();
+                    Index::from_entries(
+                        column,
+                        IndexKind::Secondary,
+                        field.data_type(),
+                        [(group.values[position].clone(), [group.label.as_str()])],
+                    )?
+                }
+                None => {
+                    let array = data
+                        .column_by_name(column)
+                        .ok_or_else(|| missing_index_column(column, &group.label))?;
+                    Index::from_array(column, array.as_ref(), &group.label)?
+                }
+            };
+            indices.insert(column.clone(), index);
+        }
+        Ok(MetaPartition {
+            label: group.label.clone(),
+            file,
+            table_name: self.table_name.clone(),
+            num_rows: group.rows.len() as u64,
+            partition_keys: self.partition_on.clone(),
+            schema: prepared
+                .schema
+                .with_origin(BTreeSet::from([group.label.clone()])),
+            indices,
+        })
     }
 }
 

@@ -921,3 +921,53 @@ fn frame_without_columns() {
     )
     .unwrap();
 }
+
+#[test]
+fn write_plan_writes_files_in_any_order() {
+    use plateau_io::write::{plan_single_partition, WriteOptions};
+    let store = Store::memory();
+    let first = batch(vec![("P", ints(&[1, 2])), ("x", ints(&[10, 20]))]);
+    store_dataset(
+        &store,
+        "ds",
+        &[first],
+        &StoreOptions::default()
+            .partition_on(["P"])
+            .secondary_indices(["x"]),
+    )
+    .unwrap();
+    let factory = DatasetFactory::new(store.clone(), "ds");
+    let inputs = [
+        batch(vec![("P", ints(&[1, 2, 1])), ("x", ints(&[1, 2, 3]))]),
+        batch(vec![("P", ints(&[3])), ("x", ints(&[4]))]),
+    ];
+    let before = keys(&store);
+    let plan = plan_single_partition(&factory, &inputs, &WriteOptions::default()).unwrap();
+    // Planning writes nothing.
+    assert_eq!(keys(&store), before);
+    assert_eq!(plan.len(), 3);
+    assert!(!plan.is_empty());
+    let serializer = ParquetSerializer::default();
+    // Last file first: each file is independent, labels follow input order.
+    let mut written: Vec<_> = (0..plan.len())
+        .rev()
+        .map(|file| plan.write(&store, &serializer, file).unwrap())
+        .collect();
+    written.reverse();
+    let labels: Vec<&str> = written
+        .iter()
+        .map(|p| p.label.split('/').next().unwrap())
+        .collect();
+    assert_eq!(labels, ["P=1", "P=2", "P=3"]);
+    assert_eq!(
+        written.iter().map(|p| p.num_rows).collect::<Vec<_>>(),
+        [2, 1, 1]
+    );
+    // The dataset's index on x is built for every file.
+    assert!(written.iter().all(|p| p.indices.contains_key("x")));
+    let err = plan.write(&store, &serializer, 3).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    let empty = plan_single_partition(&factory, &[], &WriteOptions::default()).unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
+}
