@@ -124,6 +124,8 @@ where
             metadata: &options.metadata,
             metadata_merger: None,
             force_explicit: false,
+            delete_scope: &[],
+            retry: plateau_io::retry::RetryPolicy::none(),
         },
     )
 }
@@ -194,6 +196,7 @@ where
             metadata_merger: options.metadata_merger.clone(),
             partition_on: options.partition_on.clone(),
             secondary_indices: options.secondary_indices.clone(),
+            retry: options.retry.clone(),
         },
     )
 }
@@ -245,6 +248,8 @@ where
             metadata: &options.metadata,
             metadata_merger: options.metadata_merger.as_ref(),
             force_explicit: false,
+            delete_scope: &[],
+            retry: plateau_io::retry::RetryPolicy::none(),
         },
     );
     match committed {

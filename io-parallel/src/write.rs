@@ -294,6 +294,7 @@ pub fn update_dataset_with(
             metadata_merger: options.metadata_merger.clone(),
             partition_on: options.partition_on.clone(),
             secondary_indices: options.secondary_indices.clone(),
+            retry: options.retry.clone(),
         },
     )
 }
@@ -361,6 +362,8 @@ fn create(
             metadata: creation.metadata,
             metadata_merger: creation.metadata_merger,
             force_explicit: false,
+            delete_scope: &[],
+            retry: plateau_io::retry::RetryPolicy::none(),
         },
     )
 }

@@ -13,22 +13,78 @@
 //!    did not change keeps its storage key and file; a changed one is written under a new key
 //!    (`<uuid>/indices/<col>/<now>.by-dataset-index.parquet`, written put-if-absent so two
 //!    writers in the same microsecond cannot overwrite each other's file);
-//! 5. writes `_common_metadata` when the validated schema differs from the stored one;
+//! 5. writes `_common_metadata` when the validated schema differs from the stored one
+//!    (conditionally, see below);
 //! 6. writes the metadata file: put-if-absent for a new dataset, put-if-match on the version
 //!    that was read for an update. Losing the race is [`Error::CommitConflict`] and nothing
 //!    is committed (the files written before are garbage for garbage collection).
+//!
+//! # The commit invariant
+//!
+//! *A writer that reports [`Error::CommitConflict`] has changed nothing any reader or later
+//! writer sees, and `_common_metadata` holds the schema of the committed metadata.* The
+//! metadata file is the single point of commit; everything a commit writes before it is
+//! invisible until the compare-and-swap succeeds, except `_common_metadata`, whose key is
+//! fixed by the format (Python reads it at `<uuid>/<table>/_common_metadata`). Python
+//! plateau writes that file with a plain put before the metadata, so a writer that then loses
+//! leaves its schema behind. Here:
+//!
+//! * **Only a changing schema is written.** An append whose schema equals the stored one (the
+//!   common case) never touches `_common_metadata`, so it cannot disturb anybody else's.
+//! * **Every write is conditional on what was validated.** An update writes put-if-match on
+//!   the version whose content it validated against (read again just before the write and
+//!   compared; a difference is a conflict, which is retried against the new state). Two
+//!   updates changing the schema at once therefore cannot both write.
+//! * **A creator never replaces a schema it did not validate.** A new dataset's file is
+//!   written put-if-absent. When it exists with another schema but no metadata does, another
+//!   creator is between its two writes (or was killed there): the create is a conflict, with
+//!   nothing written. The same schema is simply shared. So all creators that reach the
+//!   metadata put-if-absent have the same schema, and whichever wins, the file matches.
+//! * **An overwrite that loses undoes its write.** It writes put-if-match on the version it
+//!   found and, should the metadata compare-and-swap fail, puts the previous content back
+//!   with put-if-match on the version it wrote. If that fails, a later writer replaced the
+//!   file after us — conditionally, by these same rules — and the file is its to account for.
+//!
+//! An update that changed the schema and then loses is retried, and normally commits its
+//! schema a moment later. Its write is not undone: another writer may already have
+//! validated against it (and retried on top of it), and undoing would pull the schema from
+//! under that writer's commit. What remains, and why it is acceptable: if the update fails
+//! for good (retries exhausted, or not retryable) or is killed between its two writes,
+//! `_common_metadata` keeps its *widening* — a column that all committed files hold as
+//! all-null (null type) now has a type. Readers are unaffected (a null column reads as any
+//! type), and no committed row contradicts it; a later writer with another type for that
+//! column is refused, as it would have been had the update committed. A `kill -9` between
+//! the two writes of a new dataset leaves a `_common_metadata` without metadata, which
+//! readers never see and `delete` removes (see [`crate::maintenance`]); of an overwrite, the
+//! new schema next to the old metadata, as in Python plateau (no two-file write can be
+//! atomic; the metadata file stays the single source of truth).
+//!
+//! # Retrying
+//!
+//! An update that loses the compare-and-swap is retried as [`RetryPolicy`] says (default: 16
+//! retries with jittered exponential backoff), against the metadata that won: it reloads the
+//! dataset, and goes on only if the update means the same there — same partition keys,
+//! table and secondary index columns (the new partitions carry exactly those indices), a
+//! delete scope that selects exactly the same partitions, and new partitions whose schemas
+//! are compatible with the current `_common_metadata`. Then indices and user metadata are
+//! merged again from the new base. Anything else (new datasets, overwrites, a delete scope
+//! that now selects other partitions, a dataset that was deleted) reports the conflict.
+//! The data files are written once; retries only rewrite index files and metadata.
 //!
 //! # Divergences from Python plateau
 //!
 //! * An update keeps the dataset's metadata format (plateau always writes JSON, which then
 //!   shadows a msgpack file).
-//! * The commit is compare-and-swap (plateau: last writer wins).
+//! * The commit is compare-and-swap (plateau: last writer wins), with retries for updates,
+//!   and `_common_metadata` is written conditionally and only when it changes.
 //! * A `metadata_merger` may drop keys (plateau re-adds every existing key), except
 //!   `creation_time`, which survives unless the new metadata sets it.
 //! * A delete scope makes an implicit dataset explicit so that the deletion is recorded
 //!   (plateau keeps it implicit and the "deleted" partitions stay visible).
 //! * Unchanged index files are not rewritten (plateau rewrites them in place).
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -40,12 +96,18 @@ use plateau_index::{Index, IndexKind};
 use plateau_metadata::codec;
 use plateau_metadata::common_metadata::{read_common_metadata, write_common_metadata};
 use plateau_metadata::dataset::{creation_time_now, IndexEntry, IndexSource, Partition};
-use plateau_metadata::schema::SchemaWrapper;
+use plateau_metadata::load::LoadOptions;
+use plateau_metadata::schema::{validate_compatible, SchemaWrapper};
 use plateau_metadata::{load, DatasetMetadata, DatasetMetadataBuilder};
 use serde_json::{Map, Value as Json};
 
 use crate::metapartition::MetaPartition;
-use crate::update::MetadataMerger;
+use crate::retry::RetryPolicy;
+use crate::scope::{matching_labels, scope_columns, DeleteScope};
+
+/// Combines the existing user metadata (a one-element slice, as plateau passes it) into the
+/// metadata the new entries are applied to.
+pub type MetadataMerger = Arc<dyn Fn(&[Map<String, Json>]) -> Map<String, Json> + Send + Sync>;
 
 /// How a new dataset's metadata file is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,15 +175,94 @@ pub struct CommitRequest<'a> {
     pub metadata_merger: Option<&'a MetadataMerger>,
     /// Make the dataset explicit even without new partitions (a delete scope was applied).
     pub force_explicit: bool,
+    /// The delete scope `removed` was computed from; evaluated again when a lost update is
+    /// retried. Empty for new datasets.
+    pub delete_scope: &'a [DeleteScope],
+    /// How an update that loses the compare-and-swap is retried (new datasets never are).
+    pub retry: RetryPolicy,
 }
 
 /// Builds and writes the new metadata (see the module documentation) and returns it as a
 /// fresh load would: indices unloaded, no partition indices, the stored schema, the written
-/// version.
+/// version. An update that loses the compare-and-swap is retried as [`CommitRequest::retry`]
+/// allows, when that is safe (see "Retrying" in the module documentation).
 ///
 /// # Errors
-/// Index merge errors, store errors, [`Error::CommitConflict`].
-pub fn commit(store: &Store, request: CommitRequest<'_>) -> Result<DatasetMetadata> {
+/// Index merge errors, store errors, [`Error::CommitConflict`] (nothing committed, and
+/// `_common_metadata` as it was); when a retry finds the dataset changed so that the
+/// request no longer fits (schema), the error that says why.
+pub fn commit(store: &Store, mut request: CommitRequest<'_>) -> Result<DatasetMetadata> {
+    let mut attempt = 0;
+    loop {
+        match commit_once(store, &request) {
+            Err(conflict @ Error::CommitConflict { .. })
+                if attempt < request.retry.max_retries
+                    && matches!(request.target, CommitTarget::Update(_)) =>
+            {
+                std::thread::sleep(request.retry.backoff(attempt));
+                attempt += 1;
+                if !rebase(store, &mut request)? {
+                    return Err(conflict);
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Points an update request at the dataset's current metadata, if the update means the
+/// same there: same partition keys, table and secondary index columns (the new partitions
+/// carry exactly those indices), a delete scope that selects the same partitions, and new
+/// partitions whose schemas fit the current `_common_metadata`. `Ok(false)`: not safe to
+/// retry (or the dataset is gone); the conflict stands.
+fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
+    let CommitTarget::Update(base) = &request.target else {
+        return Ok(false);
+    };
+    let mut latest = match load::load(store, &base.uuid, &LoadOptions::default()) {
+        Ok(latest) => latest,
+        Err(Error::DatasetNotFound { .. }) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let same_indices = latest.indices.keys().collect::<BTreeSet<_>>()
+        == base.indices.keys().collect::<BTreeSet<_>>();
+    if latest.partition_keys != base.partition_keys
+        || latest.table_name != base.table_name
+        || !same_indices
+    {
+        return Ok(false);
+    }
+    for column in scope_columns(request.delete_scope) {
+        if latest.loaded_index(column).is_none() {
+            load::load_index(store, &mut latest, column)?;
+        }
+    }
+    let removed = matching_labels(&latest, request.delete_scope)?;
+    let as_set = |labels: &[String]| labels.iter().cloned().collect::<BTreeSet<_>>();
+    if as_set(&removed) != as_set(&request.removed) {
+        return Ok(false);
+    }
+    let stored = stored_schema(store, &latest)?;
+    let schema = if request.schema.is_none() {
+        None
+    } else {
+        let mut schemas: Vec<SchemaWrapper> = stored.iter().cloned().collect();
+        if request.partitions.is_empty() {
+            schemas.extend(request.schema.iter().cloned());
+        } else {
+            schemas.extend(request.partitions.iter().map(|mp| mp.schema.clone()));
+        }
+        validate_compatible(&schemas, &latest.uuid)?
+    };
+    request.target = CommitTarget::Update(Box::new(latest));
+    request.removed = removed;
+    request.schema = schema;
+    request.stored_schema = stored;
+    Ok(true)
+}
+
+/// One attempt: everything but the retry (see the module documentation).
+fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMetadata> {
     let CommitRequest {
         target,
         partitions,
@@ -131,31 +272,31 @@ pub fn commit(store: &Store, request: CommitRequest<'_>) -> Result<DatasetMetada
         metadata,
         metadata_merger,
         force_explicit,
+        ..
     } = request;
     let (mut next, mode) = match target {
-        CommitTarget::Update(base) => (*base, None),
+        CommitTarget::Update(base) => ((**base).clone(), None),
         CommitTarget::New { dataset, mode } => {
-            let metadata = DatasetMetadataBuilder::new(dataset.uuid)
+            let metadata = DatasetMetadataBuilder::new(dataset.uuid.clone())
                 .metadata_version(dataset.metadata_version)
-                .table_name(dataset.table_name)
-                .partition_keys(dataset.partition_keys)
+                .table_name(dataset.table_name.clone())
+                .partition_keys(dataset.partition_keys.clone())
                 .format(dataset.format)
                 .explicit_partitions(dataset.explicit_partitions)
                 .build()?;
             (metadata, Some(mode))
         }
     };
-    let is_update = mode.is_none();
     let uuid = next.uuid.clone();
 
     // User metadata.
-    next.metadata = merge_metadata(&next.metadata, metadata, metadata_merger);
+    next.metadata = merge_metadata(&next.metadata, metadata, *metadata_merger);
 
     // Partitions: removed ones vanish, new ones are appended in input order.
-    for label in &removed {
+    for label in removed {
         next.partitions.shift_remove(label);
     }
-    for mp in partitions {
+    for mp in *partitions {
         next.partitions.insert(
             mp.label.clone(),
             Partition {
@@ -163,7 +304,7 @@ pub fn commit(store: &Store, request: CommitRequest<'_>) -> Result<DatasetMetada
             },
         );
     }
-    if !partitions.is_empty() || force_explicit {
+    if !partitions.is_empty() || *force_explicit {
         next.explicit_partitions = true;
     }
     // Partition keys are always written, as plateau's pipelines do.
@@ -171,47 +312,164 @@ pub fn commit(store: &Store, request: CommitRequest<'_>) -> Result<DatasetMetada
     next.partition_indices = IndexMap::new();
 
     // Secondary indices.
-    next.indices = updated_indices(store, &mut next, partitions, &removed)?;
+    next.indices = updated_indices(store, &mut next, partitions, removed)?;
 
     // `_common_metadata`.
+    let mut schema_write = None;
     if let Some(schema) = schema {
-        let unchanged = is_update
-            && stored_schema.as_ref().is_some_and(|stored| {
-                *stored == schema && stored.pandas_metadata() == schema.pandas_metadata()
-            });
-        if !unchanged {
-            let key = naming::common_metadata_key(&uuid, &next.table_name);
-            store.put(&key, write_common_metadata(&schema)?)?;
-        }
-        next.schema = Some(schema);
+        let key = naming::common_metadata_key(&uuid, &next.table_name);
+        schema_write = write_schema(store, &key, schema, stored_schema.as_ref(), mode)?;
+        next.schema = Some(schema.clone());
     }
 
     // The metadata file, last.
     let bytes = Bytes::from(codec::encode(&next, next.format)?);
     let key = next.metadata_key();
-    let version = match &mode {
-        Some(CommitMode::Create) => store.put_if_absent(&key, bytes)?,
+    let written = match mode {
+        Some(CommitMode::Create) => store.put_if_absent(&key, bytes),
         None => match next.version.clone() {
-            Some(version) => store.put_if_match(&key, bytes, &version)?,
-            None => store.put_if_absent(&key, bytes)?,
+            Some(version) => store.put_if_match(&key, bytes, &version),
+            None => store.put_if_absent(&key, bytes),
         },
         Some(CommitMode::Overwrite { existing }) => {
-            let same = existing.iter().find(|(format, _)| *format == next.format);
-            let version = match same {
-                Some((_, version)) => store.put_if_match(&key, bytes, version)?,
-                None => store.put_if_absent(&key, bytes)?,
-            };
-            for (format, _) in existing.iter().filter(|(f, _)| *f != next.format) {
-                store.delete(&naming::metadata_key(&uuid, *format))?;
+            match existing.iter().find(|(format, _)| *format == next.format) {
+                Some((_, version)) => store.put_if_match(&key, bytes, version),
+                None => store.put_if_absent(&key, bytes),
             }
-            version
         }
     };
+    let version = match written {
+        Ok(version) => version,
+        Err(conflict @ Error::CommitConflict { .. }) => {
+            if let Some(write) = schema_write {
+                write.undo(store)?;
+            }
+            return Err(conflict);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(CommitMode::Overwrite { existing }) = mode {
+        for (format, _) in existing.iter().filter(|(f, _)| *f != next.format) {
+            store.delete(&naming::metadata_key(&uuid, *format))?;
+        }
+    }
     next.version = Some(version);
     for entry in next.indices.values_mut() {
         entry.index = None;
     }
     Ok(next)
+}
+
+/// A `_common_metadata` write this attempt made, to be undone if the metadata
+/// compare-and-swap is lost.
+struct SchemaWrite {
+    key: String,
+    /// What the file held before; `None` when it did not exist (then the file stays: see
+    /// "`_common_metadata`" in the module documentation).
+    previous: Option<Bytes>,
+    written: ObjectVersion,
+}
+
+impl SchemaWrite {
+    /// Puts the previous content back, unless somebody wrote the file after us (then the
+    /// file is theirs to account for).
+    fn undo(self, store: &Store) -> Result<()> {
+        let Some(previous) = self.previous else {
+            return Ok(());
+        };
+        match store.put_if_match(&self.key, previous, &self.written) {
+            Ok(_) | Err(Error::CommitConflict { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether two schemas would give the same `_common_metadata`.
+fn same_schema(a: &SchemaWrapper, b: &SchemaWrapper) -> bool {
+    a == b && a.pandas_metadata() == b.pandas_metadata()
+}
+
+/// Writes `_common_metadata` with `schema` when needed, always conditionally (see "The
+/// commit invariant" in the module documentation for the rules per mode). Returns what to
+/// undo should the commit be lost; `None` when nothing needs undoing.
+fn write_schema(
+    store: &Store,
+    key: &str,
+    schema: &SchemaWrapper,
+    stored: Option<&SchemaWrapper>,
+    mode: Option<&CommitMode>,
+) -> Result<Option<SchemaWrite>> {
+    let conflict = |message: &str| Error::CommitConflict {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    };
+    let current = store.get_opt(key)?;
+    let parsed = |bytes: &Bytes| read_common_metadata(bytes.clone(), key);
+    let bytes = write_common_metadata(schema)?;
+    match mode {
+        None => {
+            if stored.is_some_and(|stored| same_schema(stored, schema)) {
+                return Ok(None);
+            }
+            // Only over exactly the content the update was validated against.
+            let validated = match (&current, stored) {
+                (Some((found, _)), Some(stored)) => same_schema(&parsed(found)?, stored),
+                (None, None) => true,
+                _ => false,
+            };
+            if !validated {
+                return Err(conflict(
+                    "_common_metadata changed since the update was validated",
+                ));
+            }
+            match current {
+                Some((_, version)) => store.put_if_match(key, bytes, &version)?,
+                None => store.put_if_absent(key, bytes)?,
+            };
+            Ok(None)
+        }
+        Some(CommitMode::Create) => {
+            if let Some((found, _)) = &current {
+                if parsed(found).is_ok_and(|found| same_schema(&found, schema)) {
+                    return Ok(None);
+                }
+                return Err(conflict(
+                    "it holds another schema but no dataset metadata exists: another writer \
+                     is creating this dataset, or an interrupted one left the file (`delete` \
+                     of the uuid removes it once it is older than the minimum age)",
+                ));
+            }
+            match store.put_if_absent(key, bytes) {
+                Ok(_) => Ok(None),
+                Err(Error::CommitConflict { .. }) => {
+                    let same = store.get_opt(key)?.is_some_and(|(found, _)| {
+                        parsed(&found).is_ok_and(|found| same_schema(&found, schema))
+                    });
+                    if same {
+                        Ok(None)
+                    } else {
+                        Err(conflict(
+                            "another writer created it with another schema at the same time",
+                        ))
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Some(CommitMode::Overwrite { .. }) => {
+            let (written, previous) = match current {
+                Some((previous, version)) => {
+                    (store.put_if_match(key, bytes, &version)?, Some(previous))
+                }
+                None => (store.put_if_absent(key, bytes)?, None),
+            };
+            Ok(Some(SchemaWrite {
+                key: key.to_owned(),
+                previous,
+                written,
+            }))
+        }
+    }
 }
 
 /// `merger([existing])` (or `existing`), then the new entries on top; the existing

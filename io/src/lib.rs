@@ -45,6 +45,8 @@ pub mod maintenance;
 pub mod metapartition;
 pub mod partition;
 pub mod read;
+pub mod retry;
+pub mod scope;
 pub mod update;
 pub mod write;
 

@@ -51,18 +51,16 @@ use serde_json::{Map, Value as Json};
 
 use crate::commit::{self, CommitMode, CommitRequest, CommitTarget, NewDataset};
 use crate::metapartition::MetaPartition;
+use crate::scope::{matching_labels, scope_columns};
 use crate::write::names;
 use crate::write::{
     check_dataset_table, check_index_overlap, check_partition_on, check_table_name, py_list,
     sorted_unique, WritePlan,
 };
 
-/// One dict of plateau's `delete_scope`: `(column, value)` equalities that must all hold.
-pub type DeleteScope = Vec<(String, Scalar)>;
-
-/// Combines the existing user metadata (a one-element slice, as plateau passes it) into the
-/// metadata the new entries are applied to.
-pub type MetadataMerger = Arc<dyn Fn(&[Map<String, Json>]) -> Map<String, Json> + Send + Sync>;
+pub use crate::commit::MetadataMerger;
+pub use crate::retry::RetryPolicy;
+pub use crate::scope::DeleteScope;
 
 /// Options of [`update_dataset`] (plateau's `update_dataset_from_dataframes` arguments).
 #[derive(Clone)]
@@ -90,6 +88,9 @@ pub struct UpdateOptions {
     pub default_metadata_format: MetadataFormat,
     /// The metadata version when the update creates the dataset; only 4. Default: 4.
     pub default_metadata_version: u64,
+    /// How a lost compare-and-swap is retried (see [`crate::commit`]). Default:
+    /// [`RetryPolicy::default`].
+    pub retry: RetryPolicy,
 }
 
 impl Default for UpdateOptions {
@@ -105,6 +106,7 @@ impl Default for UpdateOptions {
             serializer: Arc::new(ParquetSerializer::default()),
             default_metadata_format: MetadataFormat::Json,
             default_metadata_version: 4,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -125,6 +127,7 @@ impl fmt::Debug for UpdateOptions {
             .field("serializer", &self.serializer)
             .field("default_metadata_format", &self.default_metadata_format)
             .field("default_metadata_version", &self.default_metadata_version)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -228,6 +231,12 @@ impl UpdateOptions {
         self.default_metadata_version = version;
         self
     }
+
+    /// Sets [`UpdateOptions::retry`].
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
 }
 
 /// Options of [`commit_dataset`].
@@ -244,6 +253,9 @@ pub struct CommitOptions {
     /// Secondary indices the result must have (each carried by the dataset or by the
     /// committed partitions). Default: none.
     pub secondary_indices: Vec<String>,
+    /// How a lost compare-and-swap is retried (see [`crate::commit`]). Default:
+    /// [`RetryPolicy::default`].
+    pub retry: RetryPolicy,
 }
 
 impl fmt::Debug for CommitOptions {
@@ -257,11 +269,18 @@ impl fmt::Debug for CommitOptions {
             )
             .field("partition_on", &self.partition_on)
             .field("secondary_indices", &self.secondary_indices)
+            .field("retry", &self.retry)
             .finish()
     }
 }
 
 impl CommitOptions {
+    /// Sets [`CommitOptions::retry`].
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
     /// Sets [`CommitOptions::delete_scope`].
     pub fn delete_scope(mut self, scopes: Vec<DeleteScope>) -> Self {
         self.delete_scope = scopes;
@@ -382,6 +401,8 @@ pub fn update_dataset(
             metadata: &options.metadata,
             metadata_merger: options.metadata_merger.as_ref(),
             force_explicit: !options.delete_scope.is_empty(),
+            delete_scope: &options.delete_scope,
+            retry: options.retry.clone(),
         },
     );
     finish(factory, committed)
@@ -434,6 +455,8 @@ fn create_by_update(
             metadata: &options.metadata,
             metadata_merger: options.metadata_merger.as_ref(),
             force_explicit: false,
+            delete_scope: &[],
+            retry: RetryPolicy::none(),
         },
     );
     finish(factory, committed)
@@ -519,6 +542,8 @@ pub fn commit_dataset(
             metadata: &options.metadata,
             metadata_merger: options.metadata_merger.as_ref(),
             force_explicit: !options.delete_scope.is_empty(),
+            delete_scope: &options.delete_scope,
+            retry: options.retry.clone(),
         },
     );
     finish(factory, committed)
@@ -612,38 +637,8 @@ pub fn matching_partitions(
     if scopes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut columns: Vec<&str> = Vec::new();
-    for (column, _) in scopes.iter().flatten() {
-        if !columns.contains(&column.as_str()) {
-            columns.push(column);
-        }
-    }
-    let metadata = factory.load_indices(&columns)?;
-    let mut matched: HashSet<&str> = HashSet::new();
-    for scope in scopes {
-        let mut candidates: Option<HashSet<&str>> = None;
-        for (column, value) in scope {
-            let index = metadata.loaded_index(column).ok_or_else(|| {
-                Error::invalid_input(format!("the index of `{column}` could not be loaded"))
-            })?;
-            let labels: HashSet<&str> = index.query(value)?.into_iter().collect();
-            candidates = Some(match candidates {
-                None => labels,
-                Some(current) => current.intersection(&labels).copied().collect(),
-            });
-        }
-        match candidates {
-            // No equality: every partition, as plateau's `query()` without arguments.
-            None => matched.extend(metadata.partitions.keys().map(String::as_str)),
-            Some(labels) => matched.extend(labels),
-        }
-    }
-    Ok(metadata
-        .partitions
-        .keys()
-        .filter(|label| matched.contains(label.as_str()))
-        .cloned()
-        .collect())
+    let metadata = factory.load_indices(&scope_columns(scopes))?;
+    matching_labels(&metadata, scopes)
 }
 
 /// Checks the committed partitions belong to this dataset: table, partition keys, file

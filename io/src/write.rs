@@ -374,6 +374,8 @@ pub fn store_dataset(
             metadata: &options.metadata,
             metadata_merger: None,
             force_explicit: false,
+            delete_scope: &[],
+            retry: crate::retry::RetryPolicy::none(),
         },
     )
 }
@@ -424,6 +426,8 @@ pub fn create_empty_dataset_header(
             metadata: &options.metadata,
             metadata_merger: None,
             force_explicit: false,
+            delete_scope: &[],
+            retry: crate::retry::RetryPolicy::none(),
         },
     )
 }

@@ -739,14 +739,21 @@ fn concurrent_commits_conflict() {
     let b = DatasetFactory::new(store.clone(), "u");
     let wa = write_single_partition(&a, &[df.clone()], &WriteOptions::default()).unwrap();
     let wb = write_single_partition(&b, &[df.clone()], &WriteOptions::default()).unwrap();
+    let c = DatasetFactory::new(store.clone(), "u");
+    let wc = write_single_partition(&c, &[df.clone()], &WriteOptions::default()).unwrap();
     let first = commit_dataset(&a, &wa, &CommitOptions::default()).unwrap();
-    let err = commit_dataset(&b, &wb, &CommitOptions::default()).unwrap_err();
+    let no_retry = CommitOptions::default().retry(plateau_io::retry::RetryPolicy::none());
+    let err = commit_dataset(&b, &wb, &no_retry).unwrap_err();
     assert!(matches!(err, Error::CommitConflict { .. }), "{err:?}");
     assert_eq!(load(&store, "u", &LoadOptions::default()).unwrap(), first);
     // The same messages can be committed again once the stale cache is gone (it was dropped
     // by the lost race).
-    let second = commit_dataset(&b, &wb, &CommitOptions::default()).unwrap();
+    let second = commit_dataset(&b, &wb, &no_retry).unwrap();
     assert_eq!(second.partitions.len(), 2);
+    // A stale writer with the default policy retries against the newer metadata by itself.
+    let third = commit_dataset(&c, &wc, &CommitOptions::default()).unwrap();
+    assert_eq!(third.partitions.len(), 3);
+    assert_eq!(load(&store, "u", &LoadOptions::default()).unwrap(), third);
 }
 
 #[test]

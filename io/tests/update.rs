@@ -852,10 +852,14 @@ fn conflict_case(store: Store) {
     a.metadata().unwrap();
     b.metadata().unwrap();
     let first = update_dataset(&a, &[p(&[2])], &UpdateOptions::default()).unwrap();
+    // Without retries the lost race is reported (with them it would be retried: see the
+    // retry tests in tests/commit.rs).
     let err = update_dataset(
         &b,
         &[p(&[3])],
-        &UpdateOptions::default().add_delete_scope([("p", 1i64)]),
+        &UpdateOptions::default()
+            .add_delete_scope([("p", 1i64)])
+            .retry(plateau_io::retry::RetryPolicy::none()),
     )
     .unwrap_err();
     assert!(matches!(err, Error::CommitConflict { .. }), "{err:?}");
@@ -910,6 +914,8 @@ fn conflict_case(store: Store) {
             metadata: &serde_json::Map::new(),
             metadata_merger: None,
             force_explicit: false,
+            delete_scope: &[],
+            retry: Default::default(),
         },
     )
     .unwrap_err();
