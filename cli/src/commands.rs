@@ -7,6 +7,7 @@
 //! metadata-only commands call plateau-io directly.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
@@ -20,19 +21,34 @@ use plateau_serialization::ParquetSerializer;
 use serde_json::{Map, Value as Json};
 
 use crate::progress::Bar;
+use crate::validate;
 use crate::{
     formats, Cli, CliError, CliResult, Command, CompressionArg, FileArgs, MetadataFormatArg,
     OutputFormat, PredicateArgs,
 };
 
-/// Runs the command of `cli`.
+/// The most threads `--threads` accepts: far more than any machine's cores, few enough that
+/// a typo cannot spawn a hundred thousand threads.
+pub const MAX_THREADS: usize = 1024;
+
+/// Runs the command of `cli`. Options and paths are checked before the store is opened.
 pub fn run(cli: &Cli) -> CliResult {
+    let threads = check_threads(cli.threads, cli.threads_from_env)?;
+    validate::check_store_path(cli)?;
+    if let Command::Read {
+        output: Some(output),
+        ..
+    } = &cli.command
+    {
+        validate::check_output_outside_store(&cli.store, output)?;
+    }
     let store = Store::from_url(&cli.store)?;
     let bar = Bar::for_stderr(cli.quiet);
     let log = Log {
         quiet: cli.quiet,
         bar,
-        parallel: parallel_options(cli.threads)?,
+        threads,
+        pool: std::cell::OnceCell::new(),
     };
     match &cli.command {
         Command::Demo { rows } => crate::demo::run(&store, &cli.store, *rows),
@@ -76,7 +92,7 @@ pub fn run(cli: &Cli) -> CliResult {
             files,
         } => {
             let batches = load_inputs(inputs, files, &log)?;
-            check_partition_nulls(inputs, &batches, partition_on)?;
+            validate::check_partition_columns(inputs, &batches, partition_on)?;
             let format = match metadata_format {
                 MetadataFormatArg::Json => MetadataFormat::Json,
                 MetadataFormatArg::Msgpack => MetadataFormat::Msgpack,
@@ -93,7 +109,7 @@ pub fn run(cli: &Cli) -> CliResult {
                 &batches,
                 &options,
                 &layout(files),
-                &log.parallel(),
+                &log.parallel()?,
             )?;
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             log.say(format!(
@@ -121,7 +137,7 @@ pub fn run(cli: &Cli) -> CliResult {
         ),
         Command::BuildIndex { uuid, columns } => {
             let factory = existing(&store, uuid)?;
-            parallel::maintenance::build_indices(&factory, columns, &log.parallel())?;
+            parallel::maintenance::build_indices(&factory, columns, &log.parallel()?)?;
             log.say(format!(
                 "built indices {} of dataset `{uuid}`",
                 columns.join(", ")
@@ -135,7 +151,7 @@ pub fn run(cli: &Cli) -> CliResult {
                 ..Default::default()
             };
             let report =
-                parallel::maintenance::garbage_collect(&factory, &options, &log.parallel())?;
+                parallel::maintenance::garbage_collect(&factory, &options, &log.parallel()?)?;
             let mut out = std::io::stdout().lock();
             for file in &report.files {
                 writeln!(out, "{file}")?;
@@ -145,12 +161,12 @@ pub fn run(cli: &Cli) -> CliResult {
             Ok(())
         }
         Command::Stats { uuid, predicate } => {
-            crate::inspect::stats(&store, uuid, predicate, &log.parallel())
+            crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
         Command::Delete { uuid } => {
             let factory = existing(&store, uuid)?;
-            parallel::maintenance::delete_dataset(&factory, &log.parallel())?;
+            parallel::maintenance::delete_dataset(&factory, &log.parallel()?)?;
             log.say(format!("deleted dataset `{uuid}`"));
             Ok(())
         }
@@ -164,8 +180,11 @@ pub struct Log {
     pub quiet: bool,
     /// The progress bar, if one is drawn.
     pub bar: Option<std::sync::Arc<Bar>>,
-    /// `--threads`, without the bar.
-    parallel: ParallelOptions,
+    /// `--threads`, checked. The pool is built when a command first asks for it, so the
+    /// commands that need none never start (and stop) its threads.
+    threads: Option<usize>,
+    /// The parallel options of `threads`, without the bar, once built.
+    pool: std::cell::OnceCell<ParallelOptions>,
 }
 
 impl Log {
@@ -175,26 +194,47 @@ impl Log {
             bar.clear();
         }
         if !self.quiet {
-            eprintln!("{}", line.as_ref());
+            // A closed stderr must not fail (or panic) a command that did its work.
+            let _ = writeln!(std::io::stderr(), "{}", line.as_ref());
         }
     }
 
     /// The parallel options of `--threads`, reporting to the bar.
-    pub fn parallel(&self) -> ParallelOptions {
-        match &self.bar {
-            Some(bar) => self.parallel.clone().progress(bar.clone()),
-            None => self.parallel.clone(),
-        }
+    pub fn parallel(&self) -> CliResult<ParallelOptions> {
+        let options = match self.pool.get() {
+            Some(options) => options.clone(),
+            None => {
+                let options = match self.threads {
+                    Some(threads) => ParallelOptions::with_threads(threads)?,
+                    None => ParallelOptions::new(),
+                };
+                self.pool.get_or_init(|| options).clone()
+            }
+        };
+        Ok(match &self.bar {
+            Some(bar) => options.progress(bar.clone()),
+            None => options,
+        })
     }
 }
 
-/// A pool of `--threads` threads, or rayon's global pool (one thread per core).
-fn parallel_options(threads: Option<usize>) -> CliResult<ParallelOptions> {
-    Ok(match threads {
-        Some(0) => return Err(CliError::new(2, "--threads must be at least 1")),
-        Some(threads) => ParallelOptions::with_threads(threads)?,
-        None => ParallelOptions::new(),
-    })
+/// `--threads` (or `PLATEAU_THREADS`), if given, within 1..=[`MAX_THREADS`]; `None` means
+/// rayon's global pool (one thread per core).
+fn check_threads(threads: Option<usize>, from_env: bool) -> CliResult<Option<usize>> {
+    match threads {
+        Some(threads) if !(1..=MAX_THREADS).contains(&threads) => {
+            let option = if from_env {
+                format!("PLATEAU_THREADS={threads}")
+            } else {
+                format!("--threads {threads}")
+            };
+            Err(CliError::new(
+                2,
+                format!("{option}: the number of threads must be between 1 and {MAX_THREADS}"),
+            ))
+        }
+        threads => Ok(threads),
+    }
 }
 
 /// A factory for a dataset that must exist (a clear exit code 3 otherwise, before any work).
@@ -309,7 +349,13 @@ fn list(store: &Store, json: bool) -> CliResult {
                 "partition_keys": metadata.partition_keys,
                 "indices": metadata.secondary_index_columns(),
             })),
-            Err(e) => eprintln!("plateau: warning: dataset `{uuid}`: {e}"),
+            Err(e) => {
+                let message = e.to_string().lines().collect::<Vec<_>>().join("; ");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "plateau: warning: dataset `{uuid}`: {message}"
+                );
+            }
         }
     }
     let mut out = std::io::stdout().lock();
@@ -502,7 +548,7 @@ fn read(
     columns: Option<&[String]>,
     predicate: &PredicateArgs,
     format: OutputFormat,
-    output: Option<&std::path::Path>,
+    output: Option<&Path>,
     limit: Option<usize>,
     log: &Log,
 ) -> CliResult {
@@ -522,7 +568,7 @@ fn read(
     if let Some(predicates) = parse_predicates(predicate, &metadata)? {
         options = options.predicates(predicates);
     }
-    let mut table = parallel::read::read_table(&factory, &options, &log.parallel())?;
+    let mut table = parallel::read::read_table(&factory, &options, &log.parallel()?)?;
     if let Some(limit) = limit {
         table = table.slice(0, limit.min(table.num_rows()));
     }
@@ -533,12 +579,12 @@ fn read(
                 CliError::new(1, format!("cannot create `{}`: {e}", path.display()))
             })?;
             let mut file = std::io::BufWriter::new(file);
-            formats::write_output(&mut file, &table, format)?;
+            crate::output::write_output(&mut file, &table, format)?;
             file.flush()?;
         }
         None => {
             let mut out = std::io::stdout().lock();
-            formats::write_output(&mut out, &table, format)?;
+            crate::output::write_output(&mut out, &table, format)?;
             out.flush()?;
         }
     }
@@ -571,11 +617,7 @@ fn layout(files: &FileArgs) -> parallel::write::WriteLayout {
 
 /// Reads the input files (one batch each), sorted by `--sort-by`. All of them are read
 /// before anything is written, so a bad file changes nothing.
-fn load_inputs(
-    inputs: &[std::path::PathBuf],
-    files: &FileArgs,
-    log: &Log,
-) -> CliResult<Vec<RecordBatch>> {
+fn load_inputs(inputs: &[PathBuf], files: &FileArgs, log: &Log) -> CliResult<Vec<RecordBatch>> {
     if let Some(bar) = &log.bar {
         bar.start("reading input files", inputs.len() as u64);
     }
@@ -583,6 +625,7 @@ fn load_inputs(
         .iter()
         .map(|path| {
             let batch = formats::read_input(path, files.input_format)?;
+            validate::check_storable(path, &batch)?;
             let batch = if files.sort_by.is_empty() {
                 batch
             } else {
@@ -594,29 +637,6 @@ fn load_inputs(
             Ok(batch)
         })
         .collect()
-}
-
-/// Partition columns may not hold nulls (plateau cannot name such a partition); say which
-/// input and column before anything is written.
-fn check_partition_nulls(
-    inputs: &[std::path::PathBuf],
-    batches: &[RecordBatch],
-    partition_on: &[String],
-) -> CliResult {
-    for (path, batch) in inputs.iter().zip(batches) {
-        for column in partition_on {
-            if let Some(array) = batch.column_by_name(column) {
-                if array.null_count() > 0 {
-                    return Err(CliError::input(format!(
-                        "partition column `{column}` has {} null values in input file `{}`; partition columns may not hold nulls",
-                        array.null_count(),
-                        path.display()
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `a=1,b=x` as a delete scope, each value parsed as the column's type.
@@ -649,7 +669,7 @@ fn parse_scope(metadata: &DatasetMetadata, text: &str) -> CliResult<eager::Delet
 fn update(
     store: &Store,
     uuid: &str,
-    inputs: &[std::path::PathBuf],
+    inputs: &[PathBuf],
     delete_scope: &[String],
     index: &[String],
     metadata: &[String],
@@ -670,7 +690,7 @@ fn update(
         user.insert(key.to_owned(), Json::String(value.to_owned()));
     }
     let batches = load_inputs(inputs, files, log)?;
-    check_partition_nulls(inputs, &batches, &current.partition_keys)?;
+    validate::check_partition_columns(inputs, &batches, &current.partition_keys)?;
     let options = eager::UpdateOptions::default()
         .secondary_indices(index.to_vec())
         .delete_scope(scopes)
@@ -682,7 +702,7 @@ fn update(
         &batches,
         &options,
         &layout(files),
-        &log.parallel(),
+        &log.parallel()?,
     )?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     log.say(format!(

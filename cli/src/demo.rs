@@ -1,6 +1,7 @@
 //! `plateau demo`: a deterministic sample dataset and one pruned query, so a first run shows
 //! partition pruning and a secondary index at work.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -117,6 +118,9 @@ pub fn run(store: &Store, store_arg: &str, rows: usize) -> CliResult {
         table.num_rows(),
         read_time,
     );
-    println!("{text}");
+    // Errors propagate: a closed pipe (`plateau demo | head -1`) ends quietly.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
     Ok(())
 }

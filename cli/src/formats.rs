@@ -1,22 +1,26 @@
-//! Input and output file formats: Parquet, CSV and JSON lines in, plus an aligned table out.
+//! Input file formats: Parquet, CSV and JSON lines (the output formats are in
+//! [`crate::output`]).
 //!
 //! JSON lines are handled here (not with arrow-json) to keep the dependency tree of the
-//! workspace unchanged; types are inferred per column (integer, float, bool, else string).
+//! workspace unchanged. Types are inferred per column: integer, float, bool or string, and
+//! arrays and objects kept as their JSON text. Nulls (and missing keys) fit every type and
+//! integers mixed with floats make a float column (exact up to 2^53); any other mix, such as
+//! `1` on one line and `"x"` on another, is an error naming the file, the column and both
+//! lines.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
 };
 use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
 use arrow::datatypes::{DataType, Field, Schema};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde_json::Value as Json;
 
-use crate::{CliError, CliResult, InputFormat, OutputFormat};
+use crate::{CliError, CliResult, InputFormat};
 
 /// The format of `path`: `explicit`, else from the extension.
 fn input_format(path: &Path, explicit: Option<InputFormat>) -> CliResult<InputFormat> {
@@ -84,51 +88,102 @@ pub fn read_input(path: &Path, explicit: Option<InputFormat>) -> CliResult<Recor
 }
 
 /// The inferred type of a JSON lines column.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Kind {
     Null,
     Bool,
     Int,
     Float,
     Str,
+    /// Arrays and objects, kept as their JSON text.
+    Nested,
 }
 
-fn kind_of(value: &Json) -> Kind {
-    match value {
-        Json::Null => Kind::Null,
-        Json::Bool(_) => Kind::Bool,
-        Json::Number(n) if n.is_i64() => Kind::Int,
-        Json::Number(_) => Kind::Float,
-        _ => Kind::Str,
+impl Kind {
+    fn of(value: &Json) -> Kind {
+        match value {
+            Json::Null => Kind::Null,
+            Json::Bool(_) => Kind::Bool,
+            Json::Number(n) if n.is_i64() => Kind::Int,
+            Json::Number(_) => Kind::Float,
+            Json::String(_) => Kind::Str,
+            Json::Array(_) | Json::Object(_) => Kind::Nested,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Int => "an integer",
+            Kind::Float => "a float",
+            Kind::Str => "a string",
+            Kind::Nested => "an array or object",
+        }
+    }
+
+    /// The kind of a column holding both kinds, if they mix.
+    fn widen(self, other: Kind) -> Option<Kind> {
+        match (self, other) {
+            (Kind::Null, k) | (k, Kind::Null) => Some(k),
+            (a, b) if a == b => Some(a),
+            (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Some(Kind::Float),
+            _ => None,
+        }
     }
 }
 
-fn widen(a: Kind, b: Kind) -> Kind {
-    match (a, b) {
-        (Kind::Null, k) | (k, Kind::Null) => k,
-        (a, b) if a == b => a,
-        (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
-        _ => Kind::Str,
-    }
+/// One column of a JSON lines file: its name, kind and the line that decided the kind.
+struct JsonColumn {
+    name: String,
+    kind: Kind,
+    line: usize,
 }
 
 fn read_jsonl(reader: impl BufRead) -> Result<RecordBatch, String> {
     let mut rows: Vec<serde_json::Map<String, Json>> = Vec::new();
-    let mut columns: Vec<(String, Kind)> = Vec::new();
+    let mut columns: Vec<JsonColumn> = Vec::new();
     for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| e.to_string())?;
+        let line_no = n + 1;
+        let line = line.map_err(|e| format!("line {line_no}: {e}"))?;
         if line.trim().is_empty() {
             continue;
         }
         let Json::Object(row) =
-            serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", n + 1))?
+            serde_json::from_str(&line).map_err(|e| format!("line {line_no}: {e}"))?
         else {
-            return Err(format!("line {}: not a JSON object", n + 1));
+            return Err(format!("line {line_no}: not a JSON object"));
         };
         for (key, value) in &row {
-            match columns.iter_mut().find(|(name, _)| name == key) {
-                Some((_, kind)) => *kind = widen(*kind, kind_of(value)),
-                None => columns.push((key.clone(), kind_of(value))),
+            if matches!(value, Json::Number(n) if n.is_u64() && !n.is_i64()) {
+                return Err(format!(
+                    "line {line_no}: column `{key}`: integer {value} does not fit in a signed 64-bit integer"
+                ));
+            }
+            let kind = Kind::of(value);
+            match columns.iter_mut().find(|c| &c.name == key) {
+                Some(column) => match column.kind.widen(kind) {
+                    Some(widened) => {
+                        if column.kind == Kind::Null {
+                            column.line = line_no;
+                        }
+                        column.kind = widened;
+                    }
+                    None => {
+                        return Err(format!(
+                            "line {line_no}: column `{key}` holds {} but {} on line {}; \
+                             a column must hold one type (integers and floats may mix)",
+                            kind.describe(),
+                            column.kind.describe(),
+                            column.line
+                        ))
+                    }
+                },
+                None => columns.push(JsonColumn {
+                    name: key.clone(),
+                    kind,
+                    line: line_no,
+                }),
             }
         }
         rows.push(row);
@@ -138,9 +193,10 @@ fn read_jsonl(reader: impl BufRead) -> Result<RecordBatch, String> {
     }
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
-    for (name, kind) in &columns {
+    for column in &columns {
+        let name = &column.name;
         let values = rows.iter().map(|r| r.get(name).unwrap_or(&Json::Null));
-        let (data_type, array): (DataType, ArrayRef) = match kind {
+        let (data_type, array): (DataType, ArrayRef) = match column.kind {
             Kind::Bool => {
                 let mut b = BooleanBuilder::new();
                 values.for_each(|v| b.append_option(v.as_bool()));
@@ -156,7 +212,7 @@ fn read_jsonl(reader: impl BufRead) -> Result<RecordBatch, String> {
                 values.for_each(|v| b.append_option(v.as_f64()));
                 (DataType::Float64, Arc::new(b.finish()))
             }
-            Kind::Str | Kind::Null => {
+            Kind::Str | Kind::Nested | Kind::Null => {
                 let mut b = StringBuilder::new();
                 values.for_each(|v| match v {
                     Json::Null => b.append_null(),
@@ -188,63 +244,4 @@ pub fn sort_batch(batch: &RecordBatch, columns: &[String]) -> CliResult<RecordBa
         .collect::<CliResult<Vec<_>>>()?;
     let indices = lexsort_to_indices(&sort_columns, None)?;
     Ok(take_record_batch(batch, &indices)?)
-}
-
-/// Writes `table` to `out` in `format`.
-pub fn write_output(out: &mut impl Write, table: &RecordBatch, format: OutputFormat) -> CliResult {
-    match format {
-        OutputFormat::Table => {
-            writeln!(
-                out,
-                "{}",
-                arrow::util::pretty::pretty_format_batches(std::slice::from_ref(table))?
-            )?;
-        }
-        OutputFormat::Csv => {
-            let mut writer = arrow::csv::Writer::new(out);
-            writer.write(table)?;
-        }
-        OutputFormat::Jsonl => write_jsonl(out, table)?,
-        OutputFormat::Parquet => {
-            // ArrowWriter needs `Send`, which a locked stdout is not: buffer first.
-            let mut buffer = Vec::new();
-            let mut writer =
-                parquet::arrow::ArrowWriter::try_new(&mut buffer, table.schema(), None)?;
-            writer.write(table)?;
-            writer.close()?;
-            out.write_all(&buffer)?;
-        }
-    }
-    Ok(())
-}
-
-fn write_jsonl(out: &mut impl Write, table: &RecordBatch) -> CliResult {
-    let options = FormatOptions::default();
-    let schema = table.schema();
-    let formatters = table
-        .columns()
-        .iter()
-        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-        .collect::<Result<Vec<_>, _>>()?;
-    for row in 0..table.num_rows() {
-        let mut object = serde_json::Map::new();
-        for (i, column) in table.columns().iter().enumerate() {
-            let value = if column.is_null(row) {
-                Json::Null
-            } else {
-                match plateau_core::Scalar::try_from_array(column.as_ref(), row) {
-                    Ok(plateau_core::Scalar::Bool(b)) => Json::Bool(b),
-                    Ok(plateau_core::Scalar::Int(v)) => Json::from(v),
-                    Ok(plateau_core::Scalar::UInt(v)) => Json::from(v),
-                    Ok(plateau_core::Scalar::Float(v)) => {
-                        serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number)
-                    }
-                    _ => Json::String(formatters[i].value(row).to_string()),
-                }
-            };
-            object.insert(schema.field(i).name().clone(), value);
-        }
-        writeln!(out, "{}", Json::Object(object))?;
-    }
-    Ok(())
 }

@@ -9,21 +9,27 @@ mod commands;
 mod demo;
 mod formats;
 mod inspect;
+mod output;
 mod progress;
+mod validate;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
 /// The exit codes, shown in `--help`.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  generic failure (store, I/O, corrupt data)
-  2  usage error (unknown option, missing argument)
-  3  dataset not found
+  2  usage error (unknown option, missing argument, option value out of range)
+  3  dataset not found (also: the store directory does not exist)
   4  dataset already exists (use --overwrite)
-  5  invalid input: bad predicate, unknown column, type mismatch, unreadable input file
+  5  invalid input: bad uuid, bad predicate, unknown column, type mismatch, unreadable
+     input file, a column type plateau or the output format cannot hold, an output file
+     inside the store
   6  commit conflict: another writer changed the dataset; nothing was committed
   7  check found problems in the dataset
 
@@ -43,9 +49,12 @@ pub struct Cli {
     /// drawn only when stderr is a terminal.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Threads for reading, writing and maintenance (default: one per core).
+    /// Threads for reading, writing and maintenance: 1 to 1024 (default: one per core).
     #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
     pub threads: Option<usize>,
+    /// Whether `threads` came from `PLATEAU_THREADS` (for error messages).
+    #[arg(skip)]
+    pub threads_from_env: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -67,9 +76,12 @@ pub struct PredicateArgs {
 pub enum OutputFormat {
     /// An aligned text table (for terminals).
     Table,
-    /// CSV with a header line.
+    /// CSV with a header line. Timestamps with a zone are RFC 3339 text with the zone's
+    /// offset (2020-09-13T14:26:40+02:00); lists, structs and maps are JSON text.
     Csv,
-    /// One JSON object per line.
+    /// One JSON object per line: numbers and booleans as JSON values (NaN as null),
+    /// decimals, dates, timestamps (as in csv) and binary (hex) as strings, lists, structs
+    /// and maps as JSON arrays and objects.
     Jsonl,
     /// Parquet (lossless; needs --output or a redirected stdout).
     Parquet,
@@ -367,6 +379,7 @@ impl From<plateau_core::Error> for CliError {
             | E::PredicateParse { .. }
             | E::InvalidUuid(_)
             | E::InvalidInput(_)
+            | E::Unsupported(_)
             | E::SchemaIncompatible { .. } => 5,
             E::CommitConflict { .. } => 6,
             _ => 1,
@@ -400,8 +413,16 @@ impl From<parquet::errors::ParquetError> for CliError {
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
 
+/// Parses the command line (exiting with clap's usage error, code 2, on bad syntax).
+fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.threads_from_env = matches.value_source("threads") == Some(ValueSource::EnvVariable);
+    cli
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.code == 0 => ExitCode::SUCCESS,
@@ -414,7 +435,8 @@ fn main() -> ExitCode {
                 .filter(|l| !l.is_empty())
                 .collect::<Vec<_>>()
                 .join("; ");
-            eprintln!("plateau: error: {message}");
+            // A closed stderr is no reason to panic: the exit code still tells.
+            let _ = writeln!(std::io::stderr(), "plateau: error: {message}");
             ExitCode::from(error.code)
         }
     }
@@ -444,13 +466,13 @@ mod tests {
         };
         assert_eq!(code(conflict), 6);
         assert_eq!(code(Error::corrupt("k", "bad")), 1);
+        assert_eq!(code(Error::unsupported("columns of type Interval")), 5);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(CliError::from(pipe).code, 0);
     }
 
     #[test]
     fn arguments_parse() {
-        use clap::CommandFactory as _;
         Cli::command().debug_assert();
         let cli =
             Cli::try_parse_from(["plateau", "--store", "memory://", "-q", "read", "u"]).unwrap();

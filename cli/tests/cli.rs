@@ -769,3 +769,554 @@ fn write_with_buckets() {
     ids.sort_unstable();
     assert_eq!(ids, (0..180).collect::<Vec<_>>());
 }
+
+/// Runs `plateau` with stdout a pipe whose reader reads `read` bytes and then goes away.
+fn with_closed_stdout(store: &Path, args: &[&str], read: usize) -> Output {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("PLATEAU_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buffer = vec![0; read];
+    stdout.read_exact(&mut buffer).unwrap();
+    drop(stdout);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // `plateau demo | true`: the reader is gone before the first write.
+    let output = with_closed_stdout(&store, &["-q", "demo", "--rows", "2000"], 0);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    let more = dir.path().join("more.csv");
+    std::fs::write(
+        &more,
+        "id,country,year,product,amount,day\n1,DE,2020,p01,1.5,2020-01-01\n",
+    )
+    .unwrap();
+    ok(
+        &store,
+        &[
+            "update",
+            "demo",
+            more.to_str().unwrap(),
+            "--delete-scope",
+            "country=FR,year=2020",
+        ],
+    );
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["info", "demo"],
+        &["info", "demo", "--json", "--indices"],
+        &["schema", "demo"],
+        &["index", "demo", "product"],
+        &["index", "demo", "product", "--json"],
+        &["partitions", "demo"],
+        &["read", "demo"],
+        &["read", "demo", "--format", "csv"],
+        &["read", "demo", "--format", "jsonl"],
+        &["read", "demo", "--format", "parquet"],
+        &["stats", "demo"],
+        &["gc", "demo", "--dry-run"],
+    ] {
+        let output = with_closed_stdout(&store, args, 0);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+    }
+    // `plateau read ... | head -c 100`: the reader goes away after a few bytes of an output
+    // larger than the pipe's buffer.
+    for format in ["csv", "jsonl", "table"] {
+        let output = with_closed_stdout(&store, &["-q", "read", "demo", "--format", format], 100);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{format}: {err}");
+        assert_eq!(err, "", "{format}");
+    }
+    // gc deleting files still deletes them all when nobody reads the list.
+    let output = with_closed_stdout(&store, &["gc", "demo"], 0);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(ok(&store, &["gc", "demo", "--dry-run"]), "");
+}
+
+#[test]
+fn jsonl_columns_hold_one_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        plateau(&store, &["write", "j", path.to_str().unwrap()])
+    };
+    for (text, needles) in [
+        (
+            "{\"a\": 1}\n{\"a\": \"x\"}\n",
+            &[
+                "mixed.jsonl",
+                "`a`",
+                "line 2",
+                "line 1",
+                "string",
+                "integer",
+            ][..],
+        ),
+        (
+            "{\"a\": \"x\"}\n\n{\"a\": 1.5}\n",
+            &["`a`", "line 3", "line 1", "float"],
+        ),
+        ("{\"a\": true}\n{\"a\": 0}\n", &["`a`", "line 2", "boolean"]),
+        (
+            "{\"a\": null}\n{\"a\": 1}\n{\"a\": false}\n",
+            &["`a`", "line 3", "line 2"],
+        ),
+        (
+            "{\"a\": [1]}\n{\"a\": \"[1]\"}\n",
+            &["`a`", "line 2", "array"],
+        ),
+        (
+            "{\"a\": 18446744073709551615}\n",
+            &["`a`", "line 1", "64-bit"],
+        ),
+    ] {
+        let output = write("mixed.jsonl", text);
+        assert_eq!(output.status.code(), Some(5), "{text}: {}", stderr(&output));
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "`{needle}` not in `{err}`");
+        }
+        assert!(!store.join("j.by-dataset-metadata.json").exists());
+    }
+    // Integers widen to float, nulls and missing keys fit every column.
+    let output = write(
+        "ok.jsonl",
+        "{\"a\": 1, \"b\": null}\n{\"a\": 2.5, \"b\": \"x\", \"c\": true}\n{\"c\": null}\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let schema = ok(&store, &["schema", "j"]);
+    assert!(
+        schema.starts_with("a: Float64\nb: ") && schema.ends_with("Utf8\nc: Boolean\n"),
+        "{schema}"
+    );
+    assert_eq!(
+        ok(&store, &["read", "j", "--format", "jsonl"]),
+        "{\"a\":1.0,\"b\":null,\"c\":null}\n{\"a\":2.5,\"b\":\"x\",\"c\":true}\n{\"a\":null,\"b\":null,\"c\":null}\n"
+    );
+}
+
+#[test]
+fn read_output_may_not_point_into_the_store() {
+    let (dir, store) = with_dataset();
+    let hash = |path: &Path| std::fs::read(path).unwrap();
+    let metadata = store.join("t.by-dataset-metadata.json");
+    let before = hash(&metadata);
+    let canonical = std::fs::canonicalize(&store).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&metadata, &link).unwrap();
+    let link_dir = dir.path().join("store-link");
+    std::os::unix::fs::symlink(&store, &link_dir).unwrap();
+    let store_url = format!("file://{}", canonical.display());
+    let store_hfs = format!("hfs://{}", canonical.display());
+    for (store_arg, output) in [
+        (store.to_str().unwrap(), metadata.clone()),
+        (
+            store.to_str().unwrap(),
+            store.join("t/table/_common_metadata"),
+        ),
+        (store.to_str().unwrap(), store.join("new-file.csv")),
+        (store.to_str().unwrap(), store.join("t/new-dir/x.csv")),
+        (
+            store.to_str().unwrap(),
+            store.join("sub/../t.by-dataset-metadata.json"),
+        ),
+        (store.to_str().unwrap(), store.clone()),
+        (store.to_str().unwrap(), link.clone()),
+        (
+            store.to_str().unwrap(),
+            link_dir.join("t.by-dataset-metadata.json"),
+        ),
+        (&store_url, metadata.clone()),
+        (&store_hfs, metadata.clone()),
+    ] {
+        let output_arg = output.to_str().unwrap();
+        let result = Command::new(env!("CARGO_BIN_EXE_plateau"))
+            .args([
+                "--store", store_arg, "read", "t", "--format", "csv", "-o", output_arg,
+            ])
+            .output()
+            .unwrap();
+        let err = stderr(&result);
+        assert_eq!(
+            result.status.code(),
+            Some(5),
+            "{store_arg} {output_arg}: {err}"
+        );
+        assert!(
+            err.starts_with("plateau: error: --output") && err.contains("inside the store"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(hash(&metadata), before);
+    }
+    assert!(!store.join("new-file.csv").exists());
+    // Relative paths are resolved too.
+    let result = Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .current_dir(dir.path())
+        .args([
+            "--store",
+            "store",
+            "read",
+            "t",
+            "-o",
+            "./store/../store/t.by-dataset-metadata.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(5), "{}", stderr(&result));
+    assert_eq!(hash(&metadata), before);
+    // Next to the store is fine.
+    let out = dir.path().join("store.csv");
+    ok(
+        &store,
+        &["read", "t", "--format", "csv", "-o", out.to_str().unwrap()],
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 4);
+}
+
+#[test]
+fn threads_are_bounded() {
+    let (_dir, store) = with_dataset();
+    for threads in ["0", "1025", "100000"] {
+        fails(
+            &store,
+            &["--threads", threads, "read", "t"],
+            2,
+            &["--threads", threads, "1024"],
+        );
+        let output = Command::new(env!("CARGO_BIN_EXE_plateau"))
+            .args(["--store", store.to_str().unwrap(), "list"])
+            .env("PLATEAU_THREADS", threads)
+            .output()
+            .unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("plateau: error: PLATEAU_THREADS=") && err.contains("1024"),
+            "{err}"
+        );
+    }
+    // The bound is documented.
+    assert!(ok(&store, &["--help"]).contains("1 to 1024"));
+    // The largest value is accepted (and costs nothing for commands without a pool).
+    assert!(ok(&store, &["--threads", "1024", "schema", "t"]).contains("a: Int64"));
+    assert!(ok(&store, &["--threads", "1", "read", "t", "--format", "csv"]).starts_with("b,a"));
+}
+
+/// Writes `batch` as a Parquet file.
+fn parquet_file(path: &Path, batch: &arrow::array::RecordBatch) {
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn every_type_prints_in_every_format() {
+    use std::sync::Arc;
+
+    use arrow::array::*;
+    use arrow::datatypes::{DataType, Field, Int32Type, Int64Type};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut list = ListBuilder::new(Int64Builder::new());
+    list.values().append_value(1);
+    list.values().append_null();
+    list.append(true);
+    list.append(false);
+    let mut zoned_list =
+        ListBuilder::new(TimestampNanosecondBuilder::new().with_timezone("Europe/Berlin"));
+    zoned_list.values().append_value(0);
+    zoned_list.append(true);
+    zoned_list.append(true);
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2]))),
+        (
+            "berlin",
+            Arc::new(
+                TimestampNanosecondArray::from(vec![Some(1_600_000_000_123_456_789), None])
+                    .with_timezone("Europe/Berlin"),
+            ),
+        ),
+        (
+            "utc_ms",
+            Arc::new(
+                TimestampMillisecondArray::from(vec![1_577_880_000_500, 0]).with_timezone("UTC"),
+            ),
+        ),
+        (
+            "ny_us",
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![1_577_880_000_000_001, 0])
+                    .with_timezone("America/New_York"),
+            ),
+        ),
+        (
+            "offset_s",
+            Arc::new(TimestampSecondArray::from(vec![1_577_880_000, 0]).with_timezone("+05:30")),
+        ),
+        (
+            "naive_s",
+            Arc::new(TimestampSecondArray::from(vec![1_577_880_000, 0])),
+        ),
+        ("day", Arc::new(Date32Array::from(vec![18_262, 0]))),
+        (
+            "price",
+            Arc::new(
+                Decimal128Array::from(vec![12_345, -1])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+        ),
+        (
+            "raw",
+            Arc::new(BinaryArray::from(vec![&b"ab"[..], &b"\x00\xff"[..]])),
+        ),
+        (
+            "cat",
+            Arc::new(DictionaryArray::<Int32Type>::from_iter(["x", "y"])),
+        ),
+        ("big", Arc::new(LargeStringArray::from(vec!["a,b", "c\"d"]))),
+        ("nums", Arc::new(list.finish())),
+        ("stamps", Arc::new(zoned_list.finish())),
+        (
+            "point",
+            Arc::new(StructArray::from(vec![(
+                Arc::new(Field::new("x", DataType::Int64, true)),
+                Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+            )])),
+        ),
+        (
+            "ints",
+            Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+                Some(vec![Some(7)]),
+                Some(vec![]),
+            ])),
+        ),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let input = dir.path().join("types.parquet");
+    parquet_file(&input, &batch);
+    ok(&store, &["write", "types", input.to_str().unwrap()]);
+    let order =
+        "id,berlin,utc_ms,ny_us,offset_s,naive_s,day,price,raw,cat,big,nums,stamps,point,ints";
+    let csv = ok(
+        &store,
+        &["read", "types", "--format", "csv", "--columns", order],
+    );
+    assert_eq!(
+        csv,
+        "id,berlin,utc_ms,ny_us,offset_s,naive_s,day,price,raw,cat,big,nums,stamps,point,ints\n\
+         1,2020-09-13T14:26:40.123456789+02:00,2020-01-01T12:00:00.500+00:00,\
+         2020-01-01T07:00:00.000001-05:00,2020-01-01T17:30:00+05:30,2020-01-01T12:00:00,\
+         2020-01-01,123.45,6162,x,\"a,b\",\"[1,null]\",\"[\"\"1970-01-01T01:00:00+01:00\"\"]\",\
+         \"{\"\"x\"\":1}\",[7]\n\
+         2,,1970-01-01T00:00:00+00:00,1969-12-31T19:00:00-05:00,1970-01-01T05:30:00+05:30,\
+         1970-01-01T00:00:00,1970-01-01,-0.01,00ff,y,\"c\"\"d\",,[],\
+         \"{\"\"x\"\":2}\",[]\n"
+    );
+    let jsonl = ok(
+        &store,
+        &["read", "types", "--format", "jsonl", "--limit", "1"],
+    );
+    let row: serde_json::Value = serde_json::from_str(&jsonl).unwrap();
+    assert_eq!(
+        row,
+        serde_json::json!({
+            "id": 1,
+            "berlin": "2020-09-13T14:26:40.123456789+02:00",
+            "utc_ms": "2020-01-01T12:00:00.500+00:00",
+            "ny_us": "2020-01-01T07:00:00.000001-05:00",
+            "offset_s": "2020-01-01T17:30:00+05:30",
+            "naive_s": "2020-01-01T12:00:00",
+            "day": "2020-01-01",
+            "price": "123.45",
+            "raw": "6162",
+            "cat": "x",
+            "big": "a,b",
+            "nums": [1, null],
+            "stamps": ["1970-01-01T01:00:00+01:00"],
+            "point": {"x": 1},
+            "ints": [7],
+        })
+    );
+    let table = ok(&store, &["read", "types"]);
+    assert!(
+        table.contains("| 2020-09-13T14:26:40.123456789+02:00 |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 2020-01-01T07:00:00.000001-05:00 |"),
+        "{table}"
+    );
+    // Parquet keeps the types.
+    let out = dir.path().join("out.parquet");
+    ok(
+        &store,
+        &[
+            "read",
+            "types",
+            "--format",
+            "parquet",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    ok(&store, &["write", "again", out.to_str().unwrap()]);
+    assert_eq!(
+        ok(&store, &["schema", "again"]),
+        ok(&store, &["schema", "types"])
+    );
+    assert_eq!(
+        ok(
+            &store,
+            &["read", "again", "--format", "csv", "--columns", order]
+        ),
+        csv
+    );
+    // A zoned partition column and index work and print alike.
+    ok(
+        &store,
+        &[
+            "write",
+            "parts",
+            input.to_str().unwrap(),
+            "--partition-on",
+            "utc_ms",
+            "--index",
+            "ny_us",
+        ],
+    );
+    let csv = ok(
+        &store,
+        &[
+            "read",
+            "parts",
+            "--format",
+            "csv",
+            "--columns",
+            "id,utc_ms,ny_us",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "id,utc_ms,ny_us\n1,2020-01-01T12:00:00.500+00:00,2020-01-01T07:00:00.000001-05:00\n\
+         2,1970-01-01T00:00:00+00:00,1969-12-31T19:00:00-05:00\n"
+    );
+}
+
+#[test]
+fn unsupported_types_are_invalid_input() {
+    use std::sync::Arc;
+
+    use arrow::array::*;
+    use arrow::datatypes::{DataType, Field};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let interval = dir.path().join("interval.parquet");
+    parquet_file(
+        &interval,
+        &RecordBatch::try_from_iter([
+            ("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            (
+                "span",
+                Arc::new(IntervalYearMonthArray::from(vec![3])) as ArrayRef,
+            ),
+        ])
+        .unwrap(),
+    );
+    fails(
+        &store,
+        &["write", "iv", interval.to_str().unwrap()],
+        5,
+        &["interval.parquet", "`span`", "Interval(YearMonth)"],
+    );
+    let nested = dir.path().join("nested.parquet");
+    parquet_file(
+        &nested,
+        &RecordBatch::try_from_iter([
+            ("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            (
+                "point",
+                Arc::new(StructArray::from(vec![(
+                    Arc::new(Field::new("x", DataType::Int64, true)),
+                    Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+                )])) as ArrayRef,
+            ),
+            ("t", Arc::new(Time32SecondArray::from(vec![5])) as ArrayRef),
+        ])
+        .unwrap(),
+    );
+    let nested = nested.to_str().unwrap();
+    fails(
+        &store,
+        &["write", "n", nested, "--partition-on", "point"],
+        5,
+        &["`point`", "Struct"],
+    );
+    fails(
+        &store,
+        &["write", "n", nested, "--index", "point"],
+        5,
+        &["`point`", "Struct"],
+    );
+    fails(
+        &store,
+        &["write", "n", nested, "--index", "t"],
+        5,
+        &["`t`", "Time32"],
+    );
+    fails(
+        &store,
+        &["write", "n", nested, "--partition-on", "t"],
+        5,
+        &["`t`", "Time32"],
+    );
+    assert!(!store.exists() || ok(&store, &["list"]).lines().count() == 1);
+    // Stored without partitioning or indexing, they read back in every format.
+    ok(&store, &["write", "n", nested]);
+    assert_eq!(
+        ok(&store, &["read", "n", "--format", "csv"]),
+        "id,point,t\n1,\"{\"\"x\"\":1}\",00:00:05\n"
+    );
+    fails(
+        &store,
+        &["read", "n", "--where", "point == 1"],
+        5,
+        &["point"],
+    );
+    fails(
+        &store,
+        &["build-index", "n", "point"],
+        5,
+        &["`point`", "Struct"],
+    );
+}
