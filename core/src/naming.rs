@@ -181,6 +181,28 @@ pub fn index_key(uuid: &str, column: &str, timestamp_iso: &str) -> String {
     )
 }
 
+/// Checks that an index on `column` can be stored: its key
+/// (`<uuid>/indices/<column>/…`, the column quoted with `/` kept as plateau does) must not
+/// have empty, `.` or `..` segments, which no store can hold. Called before anything is
+/// written.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming the column.
+pub fn check_index_column(column: &str) -> Result<()> {
+    let quoted = quote(column);
+    let bad = column.is_empty()
+        || quoted
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == "." || segment == "..");
+    if bad {
+        return Err(Error::invalid_input(format!(
+            "cannot index column `{column}`: its index file key `<uuid>/{INDICES_DIR}/{quoted}/…` \
+             would have an empty, `.` or `..` path segment"
+        )));
+    }
+    Ok(())
+}
+
 /// The legacy index key `<uuid>.<column>.by-dataset-index.parquet`.
 pub fn legacy_index_key(uuid: &str, column: &str) -> String {
     format!("{uuid}.{column}{INDEX_SUFFIX}")

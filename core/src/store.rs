@@ -16,6 +16,7 @@
 //! and releases the lock. OS locks die with their process, so a crashed writer leaves no stale
 //! lock behind.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::ops::Range;
@@ -118,6 +119,9 @@ pub struct Store {
     prefix: String,
     url: String,
     conditional_update: ConditionalUpdate,
+    /// The backend again, for local disk: to map keys to files (symbolic links, interrupted
+    /// uploads).
+    local: Option<Arc<LocalFileSystem>>,
 }
 
 impl fmt::Debug for Store {
@@ -146,6 +150,7 @@ impl Store {
             inner,
             prefix,
             conditional_update: ConditionalUpdate::Native,
+            local: None,
         }
     }
 
@@ -156,17 +161,43 @@ impl Store {
         store
     }
 
-    /// A store on a local directory, which is created if it does not exist.
+    /// A store on a local directory.
+    ///
+    /// A directory that does not exist yet is not created here: the first write creates it,
+    /// so that opening a mistyped path to read or list changes nothing on disk.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the path exists but is not a directory, or names a
+    /// `..` component below its deepest existing ancestor; I/O errors.
     pub fn local(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(&root)?;
-        let root = std::fs::canonicalize(&root)?;
-        let backend = LocalFileSystem::new_with_prefix(&root).map_err(Error::from)?;
+        let (root, backend, prefix) = match std::fs::metadata(&root) {
+            Ok(meta) if meta.is_dir() => {
+                let root = std::fs::canonicalize(&root)?;
+                let backend = LocalFileSystem::new_with_prefix(&root).map_err(Error::from)?;
+                (root, Arc::new(backend), String::new())
+            }
+            Ok(_) => {
+                return Err(Error::invalid_input(format!(
+                    "store path `{}` exists but is not a directory",
+                    root.display()
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Rooted at `/` with the directory as key prefix: the backend's writes create
+                // missing directories.
+                let root = absolute_missing(&root)?;
+                let prefix = root.to_string_lossy().trim_matches('/').to_owned();
+                (root, Arc::new(LocalFileSystem::new()), prefix)
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(Self {
-            inner: Arc::new(backend),
-            prefix: String::new(),
+            inner: Arc::clone(&backend) as Arc<dyn ObjectStore>,
+            prefix,
             url: format!("file://{}", root.display()),
             conditional_update: ConditionalUpdate::LockFile(root.join(".plateau-locks")),
+            local: Some(backend),
         })
     }
 
@@ -422,9 +453,14 @@ impl Store {
         }
     }
 
-    /// Deletes the object; a missing key is not an error.
+    /// Deletes the object; a missing key is not an error. On local disk, a key whose file
+    /// lies below a symbolic link to a directory is left alone: deleting never follows links
+    /// out of the store.
     pub fn delete(&self, key: &str) -> Result<()> {
         let path = self.path(key)?;
+        if self.behind_symlink(&path, &mut HashMap::new())? {
+            return Ok(());
+        }
         let inner = Arc::clone(&self.inner);
         run(async move {
             match inner.delete(&path).await {
@@ -462,13 +498,143 @@ impl Store {
                 .try_collect::<Vec<_>>()
                 .await?)
         })?;
-        let mut objects: Vec<StoreObject> = metas
-            .iter()
-            .map(|m| self.object(m))
-            .filter(|o| o.key.starts_with(prefix) && !o.key.starts_with(".plateau-locks/"))
-            .collect();
+        let mut links = HashMap::new();
+        let mut objects = Vec::with_capacity(metas.len());
+        for meta in &metas {
+            let object = self.object(meta);
+            if object.key.starts_with(prefix)
+                && !object.key.starts_with(".plateau-locks/")
+                && !self.behind_symlink(&meta.location, &mut links)?
+            {
+                objects.push(object);
+            }
+        }
         objects.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(objects)
+    }
+
+    /// Whether `path` lies below a symbolic link on local disk (the backend's listing follows
+    /// links; plateau never does). `links` caches the answer per directory.
+    fn behind_symlink(&self, path: &Path, links: &mut HashMap<PathBuf, bool>) -> Result<bool> {
+        let Some(local) = &self.local else {
+            return Ok(false);
+        };
+        let file = local.path_to_filesystem(path).map_err(Error::from)?;
+        let root = self.local_root();
+        let mut dir = file.parent();
+        while let Some(current) = dir {
+            if root.as_deref().is_some_and(|root| current == root) || !current.starts_with("/") {
+                break;
+            }
+            let is_link = match links.get(current) {
+                Some(known) => *known,
+                None => {
+                    let known = std::fs::symlink_metadata(current)
+                        .map(|m| m.file_type().is_symlink())
+                        .unwrap_or(false);
+                    links.insert(current.to_path_buf(), known);
+                    known
+                }
+            };
+            if is_link {
+                return Ok(true);
+            }
+            dir = current.parent();
+        }
+        Ok(false)
+    }
+
+    /// The root directory of a local-disk store.
+    fn local_root(&self) -> Option<PathBuf> {
+        match &self.conditional_update {
+            ConditionalUpdate::LockFile(locks) => locks.parent().map(PathBuf::from),
+            ConditionalUpdate::Native => None,
+        }
+    }
+
+    /// Files that interrupted uploads left behind under `prefix`, on local disk: the
+    /// backend writes `<file>#<n>` and renames it when complete, so a killed writer leaves
+    /// the temporary file, which listings do not show. Empty for other backends, where an
+    /// unfinished upload is never visible. Keys are as in [`Store::list`] (with the `#<n>`
+    /// suffix); symbolic links are not followed.
+    pub fn list_interrupted(&self, prefix: &str) -> Result<Vec<StoreObject>> {
+        let Some(root) = self.local_root() else {
+            return Ok(Vec::new());
+        };
+        let dir = match prefix.rfind('/') {
+            Some(pos) => &prefix[..pos],
+            None => "",
+        };
+        let mut found = Vec::new();
+        let mut pending = vec![(root.join(dir), dir.to_owned())];
+        while let Some((path, key)) = pending.pop() {
+            let entries = match std::fs::read_dir(&path) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let child = if key.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{key}/{name}")
+                };
+                let file_type = entry.file_type()?;
+                if file_type.is_dir() {
+                    if child != ".plateau-locks" {
+                        pending.push((entry.path(), child));
+                    }
+                } else if file_type.is_file()
+                    && is_upload_in_progress(&name)
+                    && child.starts_with(prefix)
+                {
+                    let meta = entry.metadata()?;
+                    found.push(StoreObject {
+                        key: child,
+                        size: meta.len(),
+                        last_modified: meta.modified()?.into(),
+                        version: ObjectVersion::default(),
+                    });
+                }
+            }
+        }
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(found)
+    }
+
+    /// Removes a file of [`Store::list_interrupted`]; a missing file is not an error, and
+    /// only such temporary files are removed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a key that is not an interrupted upload of a local store.
+    pub fn delete_interrupted(&self, key: &str) -> Result<()> {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let root = self.local_root();
+        let Some(root) = root.filter(|_| is_upload_in_progress(name)) else {
+            return Err(Error::invalid_input(format!(
+                "`{key}` is not an interrupted upload of a local store"
+            )));
+        };
+        if key
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            return Err(Error::invalid_input(format!("invalid key `{key}`")));
+        }
+        let path = self.path(
+            key.trim_end_matches(|c: char| c.is_ascii_digit())
+                .trim_end_matches('#'),
+        )?;
+        if self.behind_symlink(&path, &mut HashMap::new())? {
+            return Ok(());
+        }
+        match std::fs::remove_file(root.join(key)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The keys of [`Store::list`].
@@ -496,6 +662,50 @@ fn conflict_key(err: object_store::Error, key: &str) -> Error {
         },
         other => other,
     }
+}
+
+/// Whether a file name is the backend's temporary name of an upload in progress:
+/// `<name>#<digits>`.
+fn is_upload_in_progress(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(base, suffix)| {
+        !base.is_empty() && !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// The absolute, normalised form of a local path that does not exist: its deepest existing
+/// ancestor canonicalised, then the missing components.
+fn absolute_missing(path: &std::path::Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    while !existing.exists() {
+        missing.push(existing.file_name());
+        existing = match existing.parent() {
+            Some(parent) => parent,
+            None => break,
+        };
+    }
+    let mut result = std::fs::canonicalize(existing)?;
+    for name in missing.into_iter().rev() {
+        let Some(name) = name else {
+            return Err(Error::invalid_input(format!(
+                "store path `{}` cannot be resolved",
+                path.display()
+            )));
+        };
+        result.push(name);
+    }
+    if result
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    {
+        return Err(Error::invalid_input(format!(
+            "store path `{}` has `..` below its deepest existing directory",
+            path.display()
+        )));
+    }
+    Ok(result)
 }
 
 /// An exclusive OS lock on `<dir>/<key>.lock`, released on drop (or when the process dies).

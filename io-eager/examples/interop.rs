@@ -625,7 +625,8 @@ fn updated(s: &Store, uuid: &str, gc: bool) -> Res<()> {
     )
     .map_err(|e| format!("delete-only update: {e}"))?;
     if gc {
-        garbage_collect_dataset(&factory, &GcOptions::default()).map_err(|e| format!("gc: {e}"))?;
+        garbage_collect_dataset(&factory, &GcOptions::immediate())
+            .map_err(|e| format!("gc: {e}"))?;
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn build_dataset_indices(
 /// store.put("uuid/table/trash.parquet", b"trash".to_vec().into())?;
 ///
 /// let factory = DatasetFactory::new(store.clone(), "uuid");
-/// let report = garbage_collect_dataset(&factory, &GcOptions::default())?;
+/// let report = garbage_collect_dataset(&factory, &GcOptions::immediate())?;
 /// assert_eq!(report.files, ["uuid/table/trash.parquet"]);
 /// assert!(!store.exists("uuid/table/trash.parquet")?);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -81,11 +81,22 @@ fn stale_factory_loses_the_race() {
     a.metadata().unwrap();
     b.metadata().unwrap();
     update_dataset_from_dataframes(&a, &[frame(&[2], &[2])], &UpdateOptions::default()).unwrap();
-    let err = update_dataset_from_dataframes(&b, &[frame(&[3], &[3])], &UpdateOptions::default())
-        .unwrap_err();
+    let no_retry = UpdateOptions::default().retry(plateau_io::retry::RetryPolicy::none());
+    let err = update_dataset_from_dataframes(&b, &[frame(&[3], &[3])], &no_retry).unwrap_err();
     assert!(matches!(err, Error::CommitConflict { .. }));
-    let table = read_table(&DatasetFactory::new(store, "uuid"), &ReadOptions::default()).unwrap();
+    let table = read_table(
+        &DatasetFactory::new(store.clone(), "uuid"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(sorted_ints(&table, "x"), [1, 2]);
+    // With the default policy a stale append is retried on top of the winner.
+    let c = DatasetFactory::new(store.clone(), "uuid");
+    c.metadata().unwrap();
+    update_dataset_from_dataframes(&a, &[frame(&[4], &[4])], &UpdateOptions::default()).unwrap();
+    update_dataset_from_dataframes(&c, &[frame(&[5], &[5])], &UpdateOptions::default()).unwrap();
+    let table = read_table(&DatasetFactory::new(store, "uuid"), &ReadOptions::default()).unwrap();
+    assert_eq!(sorted_ints(&table, "x"), [1, 2, 4, 5]);
 }
 
 /// Every failure point of an update (with a delete scope and index maintenance) leaves the

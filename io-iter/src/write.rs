@@ -169,6 +169,10 @@ where
     check_delete_scope_columns(&metadata, &options.delete_scope)?;
     // Validates the scope's values (and loads its indices) before any data is written.
     update::matching_partitions(factory, &options.delete_scope)?;
+    // Every index the commit changes is loaded now, so that an unreadable index file fails
+    // the update before any data file is written.
+    let index_columns: Vec<String> = factory.metadata()?.indices.keys().cloned().collect();
+    factory.load_indices(&index_columns.iter().map(String::as_str).collect::<Vec<_>>())?;
 
     let write_options = WriteOptions {
         partition_on: Some(partition_on),

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use plateau_core::naming::{self};
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
-use plateau_io::maintenance::{GcOptions, GcReport};
+use plateau_io::maintenance::{delete_keys, DeleteOptions, GcOptions, GcReport};
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use plateau_serialization::ReadOptions as FileReadOptions;
 use rayon::prelude::*;
@@ -59,7 +59,21 @@ pub fn garbage_collect(
 /// # Errors
 /// The errors of [`plateau_io::maintenance::delete_dataset`].
 pub fn delete_dataset(factory: &DatasetFactory, parallel: &ParallelOptions) -> Result<()> {
-    plateau_io::maintenance::delete_dataset_with(factory, |store, files| {
+    delete_dataset_with(factory, &DeleteOptions::default(), parallel).map(|_| ())
+}
+
+/// [`delete_dataset`] with options: also removes orphans of a uuid whose metadata is gone
+/// and interrupted uploads, as [`plateau_io::maintenance::delete_dataset_with`] does, and
+/// reports what went.
+///
+/// # Errors
+/// The errors of [`plateau_io::maintenance::delete_dataset_with`].
+pub fn delete_dataset_with(
+    factory: &DatasetFactory,
+    options: &DeleteOptions,
+    parallel: &ParallelOptions,
+) -> Result<GcReport> {
+    plateau_io::maintenance::delete_dataset_with(factory, options, |store, files| {
         delete_chunked(store, files, parallel)
     })
 }
@@ -68,7 +82,7 @@ pub fn delete_dataset(factory: &DatasetFactory, parallel: &ParallelOptions) -> R
 fn delete_chunked(store: &Store, keys: &[String], parallel: &ParallelOptions) -> Result<()> {
     parallel.begin(Step::DeleteFiles, keys.len());
     if keys.len() <= DELETE_CHUNK {
-        store.delete_many(keys)?;
+        delete_keys(store, keys)?;
         parallel.advance(keys.len());
         return Ok(());
     }
@@ -76,7 +90,7 @@ fn delete_chunked(store: &Store, keys: &[String], parallel: &ParallelOptions) ->
         Ok(keys
             .par_chunks(DELETE_CHUNK)
             .map(|chunk| {
-                store.delete_many(chunk)?;
+                delete_keys(store, chunk)?;
                 parallel.advance(chunk.len());
                 Ok(())
             })
@@ -125,6 +139,7 @@ pub fn build_indices(
         Error::invalid_input("Dataset schema needs to be loaded for column selection.")
     })?;
     for column in &columns {
+        naming::check_index_column(column)?;
         if metadata.partition_keys.contains(column) {
             return Err(Error::invalid_input(format!(
                 "Cannot create secondary index on partition columns: {{'{column}'}}"

@@ -270,6 +270,10 @@ pub fn update_dataset_with(
     // Delete-scope values are checked against their columns' types now (the commit computes
     // the same labels again from the cached indices).
     matching_partitions(factory, &options.delete_scope)?;
+    // Every index the commit changes is loaded now, so that an unreadable index file fails
+    // the update before any data file is written.
+    let index_columns: Vec<String> = factory.metadata()?.indices.keys().cloned().collect();
+    factory.load_indices(&index_columns.iter().map(String::as_str).collect::<Vec<_>>())?;
 
     let write_options = WriteOptions {
         partition_on: Some(partition_on),

@@ -47,15 +47,16 @@ fn gc_and_delete_in_chunks() {
         .add_delete_scope([("P", 1_i64)]);
     plateau_io::update::update_dataset(&factory, &[], &options).unwrap();
     let eager =
-        plateau_io::maintenance::garbage_collect(&factory, &GcOptions::default().dry_run(true))
+        plateau_io::maintenance::garbage_collect(&factory, &GcOptions::immediate().dry_run(true))
             .unwrap();
     assert_eq!(eager.files.len(), 80);
     let dry =
-        maintenance::garbage_collect(&factory, &GcOptions::default().dry_run(true), &parallel)
+        maintenance::garbage_collect(&factory, &GcOptions::immediate().dry_run(true), &parallel)
             .unwrap();
     assert_eq!(dry, eager);
     let before: BTreeSet<String> = store.list_keys("ds/").unwrap().into_iter().collect();
-    let report = maintenance::garbage_collect(&factory, &GcOptions::default(), &parallel).unwrap();
+    let report =
+        maintenance::garbage_collect(&factory, &GcOptions::immediate(), &parallel).unwrap();
     assert_eq!(report, eager);
     let after: BTreeSet<String> = store.list_keys("ds/").unwrap().into_iter().collect();
     let removed: BTreeSet<String> = before.difference(&after).cloned().collect();

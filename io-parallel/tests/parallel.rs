@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use plateau_core::{Error, Predicates, Store};
+use plateau_io::maintenance::GcOptions;
 use plateau_io::read::ReadOptions;
 use plateau_io::update::UpdateOptions;
 use plateau_io::write::StoreOptions;
@@ -676,7 +677,8 @@ fn progress_reports_every_unit() {
     );
 
     // The 5 files of P == 1 that the delete scope dropped.
-    let report = maintenance::garbage_collect(&factory, &Default::default(), &parallel).unwrap();
+    let report =
+        maintenance::garbage_collect(&factory, &GcOptions::immediate(), &parallel).unwrap();
     assert_eq!(report.files.len(), 5);
     assert_eq!(recorder.take(), vec![(Step::DeleteFiles, 5, 5)]);
 }

@@ -18,11 +18,27 @@
 //!
 //! A writer puts its data and index files first and commits the metadata last, so between
 //! the two its files look exactly like garbage. [`GcOptions::min_age`] keeps files younger
-//! than a given age, which makes gc safe next to writers that finish within that time
-//! (DESIGN.md §6). gc lists the store *before* it loads the metadata: a file that was
-//! committed before gc read the metadata is therefore always protected, and only files
-//! committed after that moment depend on `min_age`. gc always reloads the metadata — a stale
-//! cached copy would make the newest partitions look like garbage.
+//! than a given age — by default [`DEFAULT_MIN_AGE`], one hour, the window a writer has
+//! between writing its first file and committing (DESIGN.md §6). Zero, plateau's behaviour,
+//! must be asked for ([`GcOptions::immediate`]). gc lists the store *before* it loads the
+//! metadata: a file that was committed before gc read the metadata is therefore always
+//! protected, and only files committed after that moment depend on `min_age`. gc always
+//! reloads the metadata — a stale cached copy would make the newest partitions look like
+//! garbage.
+//!
+//! # Links, leftovers and orphans
+//!
+//! * gc and delete never follow symbolic links: on local disk the store's listing skips
+//!   everything below a linked directory and [`Store::delete`] refuses to delete through one
+//!   (Python plateau's `os.walk` does not follow them either). Nothing outside `<uuid>/`
+//!   (plus the metadata files `<uuid>.by-dataset-metadata.*`) is ever deleted.
+//! * Interrupted uploads: the local backend writes `<file>#<n>` and renames it when done; a
+//!   killed writer leaves the temporary file, which listings hide. gc and delete find them
+//!   with [`Store::list_interrupted`] and remove them once older than the minimum age.
+//! * A uuid whose metadata is gone (a killed first write, a killed delete) has only orphans:
+//!   gc and [`delete_dataset_with`] remove every file under `<uuid>/` older than the
+//!   minimum age instead of failing with [`Error::DatasetNotFound`], which is reserved for a
+//!   uuid with nothing at all.
 //!
 //! # Deletion order of [`delete_dataset`]
 //!
@@ -60,18 +76,38 @@ use plateau_metadata::dataset::{creation_time_now, IndexSource};
 use plateau_metadata::{codec, DatasetFactory, DatasetMetadata, IndexEntry};
 use plateau_serialization::ReadOptions as FileReadOptions;
 
+/// The default minimum age of a file before gc or the removal of orphans may delete it: one
+/// hour, the window a writer has between writing its first data file and committing.
+pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(3600);
+
 /// Options of [`garbage_collect`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GcOptions {
     /// Only report what would be deleted; delete nothing. Default `false`.
     pub dry_run: bool,
     /// Keep files whose last modification is more recent than this, so that gc cannot delete
-    /// the files of a concurrent writer that has not committed yet. Default `None`: every
-    /// unreferenced file is garbage (plateau's behaviour).
-    pub min_age: Option<Duration>,
+    /// the files of a concurrent writer that has not committed yet: a writer must commit
+    /// within this time of writing its first file. Default [`DEFAULT_MIN_AGE`] (one hour);
+    /// zero (plateau's behaviour) is safe only while nobody writes to the dataset.
+    pub min_age: Duration,
+}
+
+impl Default for GcOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            min_age: DEFAULT_MIN_AGE,
+        }
+    }
 }
 
 impl GcOptions {
+    /// No minimum age: every unreferenced file is garbage at once (plateau's behaviour). Only
+    /// safe while nobody writes to the dataset.
+    pub fn immediate() -> Self {
+        Self::default().min_age(Duration::ZERO)
+    }
+
     /// Sets [`GcOptions::dry_run`].
     pub fn dry_run(mut self, dry_run: bool) -> Self {
         self.dry_run = dry_run;
@@ -80,43 +116,126 @@ impl GcOptions {
 
     /// Sets [`GcOptions::min_age`].
     pub fn min_age(mut self, min_age: Duration) -> Self {
-        self.min_age = Some(min_age);
+        self.min_age = min_age;
         self
     }
 }
 
-/// What [`garbage_collect`] deleted.
+/// Options of [`delete_dataset_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// The minimum age of files that no metadata vouches for — interrupted uploads, and every
+    /// file of a uuid whose metadata is gone — before they are deleted (a writer may be about
+    /// to commit them). The files of an existing dataset are deleted whatever their age.
+    /// Default [`DEFAULT_MIN_AGE`].
+    pub min_age: Duration,
+}
+
+impl Default for DeleteOptions {
+    fn default() -> Self {
+        Self {
+            min_age: DEFAULT_MIN_AGE,
+        }
+    }
+}
+
+impl DeleteOptions {
+    /// Sets [`DeleteOptions::min_age`].
+    pub fn min_age(mut self, min_age: Duration) -> Self {
+        self.min_age = min_age;
+        self
+    }
+}
+
+/// What [`garbage_collect`] or [`delete_dataset_with`] deleted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GcReport {
     /// The keys deleted (or, with [`GcOptions::dry_run`], that would be deleted), sorted.
+    /// Interrupted uploads carry their temporary `#<n>` suffix.
     pub files: Vec<String>,
+    /// Unreferenced files kept because they are younger than the minimum age.
+    pub kept_young: usize,
 }
 
 /// Removes the files of a dataset that its metadata no longer references (plateau's
-/// `garbage_collect_dataset`; see the module documentation for the exact rule).
+/// `garbage_collect_dataset`; see the module documentation for the exact rule), and the
+/// temporary files of interrupted uploads under `<uuid>/`.
 ///
-/// Works on datasets without partitions (plateau fails there with `StopIteration`). The
-/// factory's cache is refreshed, since gc must judge against the current metadata.
+/// Works on datasets without partitions (plateau fails there with `StopIteration`), and on a
+/// uuid whose metadata is gone (a killed first write or delete): then every file under
+/// `<uuid>/` is an orphan. The factory's cache is refreshed, since gc must judge against
+/// the current metadata. Only files at least [`GcOptions::min_age`] old are deleted.
 ///
 /// # Errors
-/// [`Error::DatasetNotFound`] if the dataset does not exist; store errors. A failure part-way
-/// leaves the dataset intact: only unreferenced files are ever deleted.
+/// [`Error::DatasetNotFound`] if neither metadata nor any file of the uuid exists; store
+/// errors. A failure part-way leaves the dataset intact: only unreferenced files are ever
+/// deleted.
 pub fn garbage_collect(factory: &DatasetFactory, options: &GcOptions) -> Result<GcReport> {
     let uuid = factory.uuid().to_owned();
     naming::validate_uuid(&uuid)?;
+    let store = factory.store();
     // List first, load second: see "Concurrency" in the module documentation.
-    let listed = factory.store().list(&format!("{uuid}/"))?;
+    let prefix = format!("{uuid}/");
+    let listed = store.list(&prefix)?;
+    let interrupted = store.list_interrupted(&prefix)?;
     factory.invalidate();
-    let metadata = factory.metadata()?;
+    let candidates: Vec<&StoreObject> = match factory.metadata() {
+        Ok(metadata) => garbage(&metadata, &listed).collect(),
+        Err(Error::DatasetNotFound { .. }) if !listed.is_empty() || !interrupted.is_empty() => {
+            listed.iter().collect()
+        }
+        Err(e) => return Err(e),
+    };
+    let (garbage, kept_young) =
+        split_by_age(candidates.into_iter().chain(&interrupted), options.min_age);
+    if !options.dry_run {
+        delete_keys(store, &garbage)?;
+    }
+    Ok(GcReport {
+        files: garbage,
+        kept_young,
+    })
+}
+
+/// The keys of `objects` old enough to delete (sorted), and how many were too young.
+fn split_by_age<'a>(
+    objects: impl Iterator<Item = &'a StoreObject>,
+    min_age: Duration,
+) -> (Vec<String>, usize) {
     let now = SystemTime::now();
-    let files: Vec<String> = garbage(&metadata, &listed)
-        .filter(|object| old_enough(object, options.min_age, now))
+    let mut young = 0;
+    let mut keys: Vec<String> = objects
+        .filter(|object| {
+            let old = old_enough(object, min_age, now);
+            young += usize::from(!old);
+            old
+        })
         .map(|object| object.key.clone())
         .collect();
-    if !options.dry_run {
-        factory.store().delete_many(&files)?;
+    keys.sort();
+    keys.dedup();
+    (keys, young)
+}
+
+/// Deletes `keys`: interrupted uploads through [`Store::delete_interrupted`], the rest
+/// through [`Store::delete_many`].
+pub fn delete_keys(store: &Store, keys: &[String]) -> Result<()> {
+    let (temporary, stored): (Vec<&String>, Vec<&String>) =
+        keys.iter().partition(|key| is_interrupted_upload(key));
+    for key in temporary {
+        store.delete_interrupted(key)?;
     }
-    Ok(GcReport { files })
+    let stored: Vec<String> = stored.into_iter().cloned().collect();
+    store.delete_many(&stored)
+}
+
+/// Whether a key is an interrupted upload's temporary file (`<name>#<digits>`), which plateau
+/// keys never are.
+pub fn is_interrupted_upload(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    name.rsplit_once('#').is_some_and(|(base, suffix)| {
+        !base.is_empty() && !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// The unreferenced objects among `listed` (all keys under `<uuid>/`), in key order.
@@ -150,11 +269,12 @@ fn garbage<'a>(
 }
 
 /// Whether `object` is at least `min_age` old. A modification time in the future (clock
-/// skew between writer and store) counts as young: when in doubt, keep the file.
-fn old_enough(object: &StoreObject, min_age: Option<Duration>, now: SystemTime) -> bool {
-    let Some(min_age) = min_age else {
+/// skew between writer and store) counts as young unless there is no minimum age: when in
+/// doubt, keep the file.
+fn old_enough(object: &StoreObject, min_age: Duration, now: SystemTime) -> bool {
+    if min_age.is_zero() {
         return true;
-    };
+    }
     let modified: SystemTime = object.last_modified.into();
     now.duration_since(modified).is_ok_and(|age| age >= min_age)
 }
@@ -173,24 +293,41 @@ fn old_enough(object: &StoreObject, min_age: Option<Duration>, now: SystemTime) 
 /// # Errors
 /// [`Error::DatasetNotFound`] if neither metadata file exists; store errors.
 pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
-    delete_dataset_with(factory, |store, files| store.delete_many(files))
+    delete_dataset_with(factory, &DeleteOptions::default(), delete_keys).map(|_| ())
 }
 
-/// [`delete_dataset`] with the removal of the files (everything but the metadata files, which
-/// are always deleted first) left to `delete_files`, so a front end can fan it out.
+/// [`delete_dataset`] with options, and with the removal of the files (everything but the
+/// metadata files, which are always deleted first) left to `delete_files` (normally
+/// [`delete_keys`]), so a front end can fan it out. Returns the files deleted after the
+/// metadata.
+///
+/// Beyond [`delete_dataset`]: interrupted uploads under the dataset's directories go too,
+/// and a uuid whose metadata is gone (a killed first write or delete) has its orphan files
+/// under `<uuid>/` removed — both only when at least [`DeleteOptions::min_age`] old, since a
+/// writer may be about to commit them. Keys the metadata names that no store can hold (such
+/// as `..` segments) cannot exist and are skipped, so they cannot stop a delete half-way.
 ///
 /// # Errors
-/// As [`delete_dataset`], plus those of `delete_files`.
+/// [`Error::DatasetNotFound`] if neither metadata nor any file of the uuid exists; store
+/// errors and those of `delete_files`.
 pub fn delete_dataset_with(
     factory: &DatasetFactory,
+    options: &DeleteOptions,
     delete_files: impl FnOnce(&Store, &[String]) -> Result<()>,
-) -> Result<()> {
+) -> Result<GcReport> {
     let uuid = factory.uuid().to_owned();
     naming::validate_uuid(&uuid)?;
     let store = factory.store();
     factory.invalidate();
-    let metadata = factory.metadata()?;
+    let loaded = factory.metadata();
     factory.invalidate();
+    let metadata = match loaded {
+        Ok(metadata) => metadata,
+        Err(Error::DatasetNotFound { .. }) => {
+            return delete_orphans(store, &uuid, options, delete_files)
+        }
+        Err(e) => return Err(e),
+    };
 
     // Everything to delete, collected before the metadata disappears: the referenced files
     // first, then whatever else lies in the dataset's two directories.
@@ -204,16 +341,51 @@ pub fn delete_dataset_with(
     );
     files.extend(metadata.partitions.values().map(|p| p.file.clone()));
     files.push(naming::common_metadata_key(&uuid, &metadata.table_name));
-    files.extend(store.list_keys(&naming::indices_prefix(&uuid))?);
-    files.extend(store.list_keys(&naming::table_prefix(&uuid, &metadata.table_name))?);
+    let dirs = [
+        naming::indices_prefix(&uuid),
+        naming::table_prefix(&uuid, &metadata.table_name),
+    ];
+    let mut interrupted = Vec::new();
+    for dir in &dirs {
+        files.extend(store.list_keys(dir)?);
+        interrupted.extend(store.list_interrupted(dir)?);
+    }
+    let (interrupted, kept_young) = split_by_age(interrupted.iter(), options.min_age);
+    files.extend(interrupted);
     let mut seen = BTreeSet::new();
-    files.retain(|key| naming::is_dataset_key(&uuid, key) && seen.insert(key.clone()));
+    files.retain(|key| {
+        naming::is_dataset_key(&uuid, key)
+            && (is_interrupted_upload(key) || store.path(key).is_ok())
+            && seen.insert(key.clone())
+    });
 
     // The shadowed file first, the one readers see last (reverse read order).
     for format in MetadataFormat::READ_ORDER.iter().rev() {
         store.delete(&naming::metadata_key(&uuid, *format))?;
     }
-    delete_files(store, &files)
+    delete_files(store, &files)?;
+    files.sort();
+    Ok(GcReport { files, kept_young })
+}
+
+/// The files under `<uuid>/` of a uuid without metadata, old enough to go.
+fn delete_orphans(
+    store: &Store,
+    uuid: &str,
+    options: &DeleteOptions,
+    delete_files: impl FnOnce(&Store, &[String]) -> Result<()>,
+) -> Result<GcReport> {
+    let prefix = format!("{uuid}/");
+    let listed = store.list(&prefix)?;
+    let interrupted = store.list_interrupted(&prefix)?;
+    if listed.is_empty() && interrupted.is_empty() {
+        return Err(Error::DatasetNotFound {
+            uuid: uuid.to_owned(),
+        });
+    }
+    let (files, kept_young) = split_by_age(listed.iter().chain(&interrupted), options.min_age);
+    delete_files(store, &files)?;
+    Ok(GcReport { files, kept_young })
 }
 
 /// Builds secondary indices on `columns` for every partition of an existing dataset and
@@ -258,6 +430,7 @@ pub fn build_indices(factory: &DatasetFactory, columns: &[String]) -> Result<Dat
         Error::invalid_input("Dataset schema needs to be loaded for column selection.")
     })?;
     for column in &columns {
+        naming::check_index_column(column)?;
         if metadata.partition_keys.contains(column) {
             return Err(Error::invalid_input(format!(
                 "Cannot create secondary index on partition columns: {{'{column}'}}"
@@ -426,9 +599,9 @@ mod tests {
         };
         assert!(!old_enough(
             &object,
-            Some(Duration::ZERO),
+            Duration::from_nanos(1),
             SystemTime::now()
         ));
-        assert!(old_enough(&object, None, SystemTime::now()));
+        assert!(old_enough(&object, Duration::ZERO, SystemTime::now()));
     }
 }

@@ -516,8 +516,12 @@ pub fn creation_mode(store: &Store, uuid: &str, overwrite: bool) -> Result<Commi
     Ok(CommitMode::Overwrite { existing: found })
 }
 
-/// plateau's `raise_if_indices_overlap`.
+/// plateau's `raise_if_indices_overlap`, and [`naming::check_index_column`] for every
+/// secondary index column.
 pub fn check_index_overlap(partition_on: &[String], secondary: &[String]) -> Result<()> {
+    for column in secondary {
+        naming::check_index_column(column)?;
+    }
     let overlap: BTreeSet<&str> = secondary
         .iter()
         .filter(|c| partition_on.contains(c))

@@ -199,7 +199,7 @@ fn gc_is_idempotent_without_garbage() {
     let before = keys(&store);
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert!(report.files.is_empty());
@@ -214,7 +214,7 @@ fn gc_removes_unreferenced_table_and_index_files() {
     trash(&store, "uuid");
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert_eq!(
@@ -225,7 +225,7 @@ fn gc_removes_unreferenced_table_and_index_files() {
     // Running again finds nothing.
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert!(report.files.is_empty());
@@ -243,7 +243,7 @@ fn gc_without_secondary_indices() {
     trash(&store, "dataset_uuid");
     garbage_collect(
         &DatasetFactory::new(store.clone(), "dataset_uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert_eq!(keys(&store), before);
@@ -259,7 +259,7 @@ fn gc_removes_replaced_index_files() {
         .unwrap()
         .to_owned();
     build_indices(&factory, &["P".to_owned()]).unwrap();
-    let report = garbage_collect(&factory, &GcOptions::default()).unwrap();
+    let report = garbage_collect(&factory, &GcOptions::immediate()).unwrap();
     assert_eq!(report.files, [old_key]);
 }
 
@@ -271,7 +271,7 @@ fn gc_dry_run_reports_without_deleting() {
     let before = keys(&store);
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default().dry_run(true),
+        &GcOptions::immediate().dry_run(true),
     )
     .unwrap();
     assert_eq!(
@@ -302,16 +302,12 @@ fn gc_min_age_keeps_recent_files() {
     drop(file);
 
     let factory = DatasetFactory::new(store.clone(), "uuid");
-    let report = garbage_collect(
-        &factory,
-        &GcOptions::default().min_age(Duration::from_secs(3600)),
-    )
-    .unwrap();
+    let report = garbage_collect(&factory, &GcOptions::default()).unwrap();
     assert_eq!(report.files, ["uuid/table/old.parquet"]);
     assert!(store.exists("uuid/table/new.parquet").unwrap());
     assert!(!store.exists("uuid/table/old.parquet").unwrap());
 
-    let report = garbage_collect(&factory, &GcOptions::default()).unwrap();
+    let report = garbage_collect(&factory, &GcOptions::immediate()).unwrap();
     assert_eq!(report.files, ["uuid/table/new.parquet"]);
 }
 
@@ -326,7 +322,7 @@ fn gc_works_on_datasets_without_partitions() {
     trash(&store, "uuid");
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert_eq!(report.files.len(), 2);
@@ -345,7 +341,7 @@ fn gc_never_deletes_table_files_of_implicit_datasets() {
         .unwrap();
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert_eq!(report.files, ["uuid/indices/trash.parquet"]);
@@ -373,7 +369,7 @@ fn gc_touches_only_the_two_garbage_prefixes_of_its_dataset() {
     let before = keys(&store);
     let report = garbage_collect(
         &DatasetFactory::new(store.clone(), "uuid"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap();
     assert!(report.files.is_empty(), "{:?}", report.files);
@@ -408,25 +404,33 @@ fn gc_judges_against_the_stored_metadata_not_a_stale_cache() {
             current.version.as_ref().unwrap(),
         )
         .unwrap();
-    let report = garbage_collect(&stale, &GcOptions::default()).unwrap();
+    let report = garbage_collect(&stale, &GcOptions::immediate()).unwrap();
     assert!(report.files.is_empty(), "{:?}", report.files);
     assert!(store.exists(&key).unwrap());
     assert_eq!(stale.metadata().unwrap().partitions.len(), 3);
 }
 
 #[test]
-fn gc_of_a_missing_dataset_is_dataset_not_found() {
+fn gc_of_a_uuid_without_metadata_removes_old_orphans() {
     let store = Store::memory();
-    store
-        .put("nope/indices/trash.parquet", b"x".to_vec().into())
-        .unwrap();
     let err = garbage_collect(
         &DatasetFactory::new(store.clone(), "nope"),
-        &GcOptions::default(),
+        &GcOptions::immediate(),
     )
     .unwrap_err();
     assert!(matches!(err, Error::DatasetNotFound { .. }), "{err}");
+    store
+        .put("nope/indices/trash.parquet", b"x".to_vec().into())
+        .unwrap();
+    // Young orphans may belong to a first write about to commit: kept by default.
+    let factory = DatasetFactory::new(store.clone(), "nope");
+    let report = garbage_collect(&factory, &GcOptions::default()).unwrap();
+    assert!(report.files.is_empty());
+    assert_eq!(report.kept_young, 1);
     assert_eq!(keys(&store), ["nope/indices/trash.parquet"]);
+    let report = garbage_collect(&factory, &GcOptions::immediate()).unwrap();
+    assert_eq!(report.files, ["nope/indices/trash.parquet"]);
+    assert!(keys(&store).is_empty());
 }
 
 // ---------------------------------------------------------------- delete
@@ -931,7 +935,7 @@ fn build_indices_conflicts_on_a_stale_factory() {
         before
     );
     // The index file written for the lost commit is garbage.
-    let report = garbage_collect(&stale, &GcOptions::default()).unwrap();
+    let report = garbage_collect(&stale, &GcOptions::immediate()).unwrap();
     assert_eq!(report.files.len(), 1);
     assert!(report.files[0].starts_with("dataset_uuid/indices/q/"));
 }

@@ -114,7 +114,7 @@ fn gc_deletes_what_python_deletes_and_the_datasets_still_read() {
             .filter(|k| !naming::is_dataset_key(uuid, k))
             .collect();
         let factory = DatasetFactory::new(store.clone(), uuid);
-        let report = garbage_collect(&factory, &GcOptions::default())
+        let report = garbage_collect(&factory, &GcOptions::immediate())
             .unwrap_or_else(|e| panic!("{uuid}: {e}"));
         assert_eq!(report.files, python_garbage(uuid), "{uuid}");
         for key in &report.files {
@@ -140,7 +140,7 @@ fn gc_deletes_what_python_deletes_and_the_datasets_still_read() {
             );
         }
         // A second run finds nothing.
-        let again = garbage_collect(&factory, &GcOptions::default()).unwrap();
+        let again = garbage_collect(&factory, &GcOptions::immediate()).unwrap();
         assert!(again.files.is_empty(), "{uuid}: {:?}", again.files);
     }
 }
@@ -217,7 +217,7 @@ fn rebuilt_indices_equal_the_ones_python_built() {
             assert_eq!(sorted(after), sorted(before), "{uuid}.{column}");
         }
         // The old index files are garbage now, and only those.
-        let report = garbage_collect(&factory, &GcOptions::default()).unwrap();
+        let report = garbage_collect(&factory, &GcOptions::immediate()).unwrap();
         let old: Vec<String> = columns
             .iter()
             .filter_map(|c| python.indices[c].storage_key())

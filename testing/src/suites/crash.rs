@@ -102,7 +102,7 @@ fn check_atomic(
             }
             if seen != State::Absent {
                 driver
-                    .garbage_collect(&factory(temp.store(), UUID), &GcOptions::default())
+                    .garbage_collect(&factory(temp.store(), UUID), &GcOptions::immediate())
                     .unwrap_or_else(|e| panic!("{context}: gc failed: {e}"));
                 let after_gc = state(driver, temp.store())
                     .unwrap_or_else(|e| panic!("{context}: after gc: {e}"));
@@ -294,15 +294,15 @@ pub fn test_gc_is_safe(driver: &dyn Driver, kind: StoreKind) {
             let faulty = temp.faulty();
             faulty.arm(fault);
             let result =
-                driver.garbage_collect(&factory(&faulty.store(), UUID), &GcOptions::default());
+                driver.garbage_collect(&factory(&faulty.store(), UUID), &GcOptions::immediate());
             assert!(result.is_err(), "{fault:?}: the fault did not surface");
             let seen = state(driver, temp.store()).unwrap_or_else(|e| panic!("{fault:?}: {e}"));
             assert_eq!(seen, before, "{fault:?}");
             driver
-                .garbage_collect(&factory(temp.store(), UUID), &GcOptions::default())
+                .garbage_collect(&factory(temp.store(), UUID), &GcOptions::immediate())
                 .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
             let again = driver
-                .garbage_collect(&factory(temp.store(), UUID), &GcOptions::default())
+                .garbage_collect(&factory(temp.store(), UUID), &GcOptions::immediate())
                 .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
             assert!(again.files.is_empty(), "{fault:?}: {again:?}");
             let left = keys(temp.store());

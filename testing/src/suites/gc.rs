@@ -21,7 +21,7 @@ pub fn test_garbage_collect_idempotent(driver: &dyn Driver, kind: StoreKind) {
     create_dataset(driver, temp.store(), "uuid");
     let before = key_set(temp.store());
     let report = driver
-        .garbage_collect(&factory(temp.store(), "uuid"), &GcOptions::default())
+        .garbage_collect(&factory(temp.store(), "uuid"), &GcOptions::immediate())
         .unwrap();
     assert!(report.files.is_empty(), "{:?}", report.files);
     assert_eq!(key_set(temp.store()), before);
@@ -42,7 +42,7 @@ fn check_gc(driver: &dyn Driver, store: &Store, uuid: &str) {
         )
         .unwrap();
     let report = driver
-        .garbage_collect(&factory(store, uuid), &GcOptions::default())
+        .garbage_collect(&factory(store, uuid), &GcOptions::immediate())
         .unwrap();
     assert_eq!(
         report.files,
@@ -86,7 +86,7 @@ pub fn test_gc_without_partitions(driver: &dyn Driver, kind: StoreKind) {
         .collect();
     assert_eq!(data_files.len(), 2);
     let report = driver
-        .garbage_collect(&factory(temp.store(), "uuid"), &GcOptions::default())
+        .garbage_collect(&factory(temp.store(), "uuid"), &GcOptions::immediate())
         .unwrap();
     for file in &data_files {
         assert!(
