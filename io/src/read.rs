@@ -565,6 +565,28 @@ fn read_partition(
         eval_options: EvalOptions::default(),
     };
     let data = plateau_serialization::restore(store, &partition.file, &read_options)?;
+    // Every partition file holds every column of the dataset schema (writers validate
+    // that); a file without one was replaced or damaged, and filling it with nulls would
+    // hide that.
+    if options.columns.is_none() {
+        if let Some(missing) = schema.fields().iter().find(|field| {
+            !keys.contains(field.name()) && data.column_by_name(field.name()).is_none()
+        }) {
+            return Err(Error::corrupt(
+                &partition.file,
+                format!(
+                    "the data file has no column `{}` of the dataset schema (columns: {})",
+                    missing.name(),
+                    data.schema_ref()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     let rows = data.num_rows();
 
     let mut fields: Vec<FieldRef> = Vec::with_capacity(values.len() + data.num_columns());

@@ -292,3 +292,36 @@ fn gc_keeps_a_concurrent_writers_files_by_default() {
     assert!(report.files.is_empty());
     assert!(store.exists(uncommitted).unwrap());
 }
+
+#[test]
+fn a_data_file_of_another_schema_is_an_error_not_nulls() {
+    let store = Store::memory();
+    write(&store, "u");
+    let other = RecordBatch::try_from_iter([
+        ("p", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+        ("y", Arc::new(Int64Array::from(vec![5])) as ArrayRef),
+    ])
+    .unwrap();
+    store_dataset(
+        &store,
+        "o",
+        &[other],
+        &StoreOptions::default().partition_on(["p"]),
+    )
+    .unwrap();
+    let foreign = DatasetFactory::new(store.clone(), "o").metadata().unwrap();
+    let foreign_file = &foreign.partitions.values().next().unwrap().file;
+    let metadata = DatasetFactory::new(store.clone(), "u").metadata().unwrap();
+    let victim = metadata.partitions.values().next().unwrap().file.clone();
+    store
+        .put(&victim, store.get(foreign_file).unwrap())
+        .unwrap();
+    let err = plateau_io::read::read_table(
+        &DatasetFactory::new(store.clone(), "u"),
+        &plateau_io::read::ReadOptions::default(),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(text.contains(&victim) && text.contains("`x`"), "{text}");
+}
