@@ -34,6 +34,7 @@ pub const MAX_THREADS: usize = 1024;
 /// Runs the command of `cli`. Options and paths are checked before the store is opened.
 pub fn run(cli: &Cli) -> CliResult {
     let threads = check_threads(cli.threads, cli.threads_from_env)?;
+    validate::check_options(&cli.command)?;
     validate::check_store_path(cli)?;
     if let Command::Read {
         output: Some(output),
@@ -145,7 +146,7 @@ pub fn run(cli: &Cli) -> CliResult {
             Ok(())
         }
         Command::Gc { uuid, dry_run } => {
-            let factory = existing(&store, uuid)?;
+            let factory = existing_without_schema(&store, uuid)?;
             let options = eager::GcOptions {
                 dry_run: *dry_run,
                 ..Default::default()
@@ -165,7 +166,7 @@ pub fn run(cli: &Cli) -> CliResult {
         }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
         Command::Delete { uuid } => {
-            let factory = existing(&store, uuid)?;
+            let factory = existing_without_schema(&store, uuid)?;
             parallel::maintenance::delete_dataset(&factory, &log.parallel()?)?;
             log.say(format!("deleted dataset `{uuid}`"));
             Ok(())
@@ -248,6 +249,17 @@ pub fn existing(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
         .into());
     }
     Ok(factory)
+}
+
+/// A factory for a dataset that must exist, which does not load `_common_metadata`: gc and
+/// delete need only the keys, and must work on a dataset whose schema file is unreadable.
+pub fn existing_without_schema(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
+    existing(store, uuid)?;
+    let options = plateau_metadata::load::LoadOptions {
+        load_schema: false,
+        ..Default::default()
+    };
+    Ok(DatasetFactory::with_options(store.clone(), uuid, options))
 }
 
 /// The predicates of `--where` or `--predicates`, if any, with their literals coerced to the
@@ -562,6 +574,12 @@ fn read(
     let factory = existing(store, uuid)?;
     let mut options = eager::ReadOptions::default();
     if let Some(columns) = columns {
+        if columns.iter().any(String::is_empty) {
+            return Err(CliError::input(format!(
+                "--columns `{}`: empty column name",
+                columns.join(",")
+            )));
+        }
         options = options.columns(columns.iter().cloned());
     }
     let metadata = factory.metadata()?;

@@ -6,7 +6,9 @@ use std::io::Write as _;
 use arrow::datatypes::DataType;
 use plateau_core::Store;
 use plateau_metadata::common_metadata::read_common_metadata;
+use plateau_metadata::load::LoadOptions;
 use plateau_metadata::schema::{is_index_level_name, normalize_type, pandas_type_of, types_equal};
+use plateau_metadata::DatasetFactory;
 
 use plateau_io_parallel::stats::{collect_dataset_metadata, MetadataOptions, METADATA_COLUMNS};
 use plateau_io_parallel::ParallelOptions;
@@ -80,13 +82,23 @@ pub fn stats(
 /// index; prints each problem on stdout and fails with exit code 7 if there is any.
 pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
     let factory = existing(store, uuid)?;
-    let metadata = factory.metadata()?;
+    // The metadata file without `_common_metadata`: an unreadable schema is a problem to
+    // report, not a reason to stop.
+    let options = LoadOptions {
+        load_schema: false,
+        ..LoadOptions::default()
+    };
+    let bare = DatasetFactory::with_options(store.clone(), uuid, options);
+    let mut metadata = (*bare.metadata()?).clone();
     let mut problems: Vec<String> = Vec::new();
-    if metadata.schema.is_none() {
-        problems.push(format!(
-            "`{}` is missing or unreadable",
-            plateau_core::naming::common_metadata_key(uuid, &metadata.table_name)
-        ));
+    let common_key = plateau_core::naming::common_metadata_key(uuid, &metadata.table_name);
+    match store.get_opt(&common_key) {
+        Ok(Some((bytes, _))) => match read_common_metadata(bytes, &common_key) {
+            Ok(schema) => metadata.schema = Some(schema),
+            Err(e) => problems.push(format!("`{common_key}` is unreadable: {e}")),
+        },
+        Ok(None) => problems.push(format!("`{common_key}` is missing")),
+        Err(e) => problems.push(format!("`{common_key}`: {e}")),
     }
     for (label, partition) in &metadata.partitions {
         let bytes = match store.get(&partition.file) {
@@ -147,7 +159,13 @@ pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
         }
     }
     for column in metadata.secondary_index_columns() {
-        match factory.load_indices(&[column]) {
+        // Indices are typed through the schema where it is readable.
+        let loader = if metadata.schema.is_some() {
+            &factory
+        } else {
+            &bare
+        };
+        match loader.load_indices(&[column]) {
             Err(e) => problems.push(format!("index `{column}`: {e}")),
             Ok(loaded) => {
                 if let Some(index) = loaded.loaded_index(column) {
@@ -176,7 +194,10 @@ pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
     } else {
         Err(CliError::new(
             7,
-            format!("dataset `{uuid}` has {} problems", problems.len()),
+            match problems.len() {
+                1 => format!("dataset `{uuid}` has 1 problem"),
+                n => format!("dataset `{uuid}` has {n} problems"),
+            },
         ))
     }
 }

@@ -126,7 +126,7 @@ pub struct FileArgs {
     /// Input format (default: from each file's extension).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
-    /// Rows per Parquet row group.
+    /// Rows per Parquet row group (at least 1).
     #[arg(long, value_name = "N")]
     pub row_group_size: Option<usize>,
     /// Parquet compression.
@@ -136,7 +136,8 @@ pub struct FileArgs {
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub sort_by: Vec<String>,
     /// Shuffle the rows of all inputs into at most N files per partition (plateau's dask
-    /// `shuffle=True, num_buckets=N`); without it, every input file gives its own files.
+    /// `shuffle=True, num_buckets=N`, N at least 1); without it, every input file gives its
+    /// own files.
     #[arg(long, value_name = "N")]
     pub num_buckets: Option<usize>,
     /// With --num-buckets: rows with equal values of these columns go to one file (default:
@@ -413,6 +414,26 @@ impl From<parquet::errors::ParquetError> for CliError {
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
 
+/// `message` as one line: its lines joined with `; `, other control characters (from a
+/// uuid or column name, say) escaped so that they cannot break or garble the line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Parses the command line (exiting with clap's usage error, code 2, on bad syntax).
 fn parse() -> Cli {
     let matches = Cli::command().get_matches();
@@ -428,13 +449,7 @@ fn main() -> ExitCode {
         Err(error) if error.code == 0 => ExitCode::SUCCESS,
         Err(error) => {
             // One line, whatever the library's message looks like.
-            let message = error
-                .message
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = one_line(&error.message);
             // A closed stderr is no reason to panic: the exit code still tells.
             let _ = writeln!(std::io::stderr(), "plateau: error: {message}");
             ExitCode::from(error.code)
@@ -469,6 +484,12 @@ mod tests {
         assert_eq!(code(Error::unsupported("columns of type Interval")), 5);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(CliError::from(pipe).code, 0);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(one_line("a\n  b\r\n\nc"), "a; b; c");
+        assert_eq!(one_line("uuid `x\u{1}y\tz\rw`"), "uuid `x\\u{1}y\\tz\\rw`");
     }
 
     #[test]

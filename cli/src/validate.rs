@@ -5,9 +5,30 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array as _, RecordBatch};
+use plateau_core::naming::MetadataFormat;
 use plateau_core::Scalar;
 
 use crate::{Cli, CliError, CliResult, Command};
+
+/// The longest file name (in bytes) local file systems allow.
+const MAX_FILE_NAME: usize = 255;
+
+/// `--row-group-size` and `--num-buckets` must be at least 1 (usage errors, exit code 2).
+pub fn check_options(command: &Command) -> CliResult {
+    let files = match command {
+        Command::Write { files, .. } | Command::Update { files, .. } => files,
+        _ => return Ok(()),
+    };
+    for (option, value) in [
+        ("--row-group-size", files.row_group_size),
+        ("--num-buckets", files.num_buckets),
+    ] {
+        if value == Some(0) {
+            return Err(CliError::new(2, format!("{option} 0: must be at least 1")));
+        }
+    }
+    Ok(())
+}
 
 /// The directory of a local store (a path, `file://`, `hfs://` or `fs://`), as given.
 fn local_root(store: &str) -> Option<PathBuf> {
@@ -76,6 +97,14 @@ pub fn check_store_path(cli: &Cli) -> CliResult {
     };
     if let Some(uuid) = command_uuid(&cli.command) {
         plateau_core::naming::validate_uuid(uuid)?;
+        // The longest file name of a dataset is its msgpack metadata file, in the root.
+        let name = plateau_core::naming::metadata_key(uuid, MetadataFormat::Msgpack);
+        if name.len() > MAX_FILE_NAME {
+            return Err(CliError::input(format!(
+                "dataset uuid `{uuid}` is too long for a local store: its metadata file name would have {} bytes, file systems allow {MAX_FILE_NAME}",
+                name.len()
+            )));
+        }
     }
     match std::fs::metadata(&root) {
         Ok(meta) if meta.is_dir() => Ok(()),

@@ -51,6 +51,24 @@ fn fails(store: &Path, args: &[&str], code: i32, needles: &[&str]) {
     }
 }
 
+/// Makes every file of `store` two hours old, older than gc's default minimum age (files of
+/// a writer that may not have committed yet are kept for an hour).
+fn age(store: &Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let mut dirs = vec![store.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let file = std::fs::File::options().write(true).open(&path).unwrap();
+                file.set_modified(old).unwrap();
+            }
+        }
+    }
+}
+
 /// A store with dataset `t` (partitioned on b, indexed on a) from a CSV file.
 fn with_dataset() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -411,6 +429,7 @@ fn update_build_index_gc_delete() {
     ok(&store, &["build-index", "t", "c"]);
     assert!(ok(&store, &["info", "t"]).contains("secondary indices: a, c"));
     fails(&store, &["build-index", "t", "b"], 5, &["partition column"]);
+    age(&store);
     let dry = ok(&store, &["gc", "t", "--dry-run"]);
     assert!(!dry.is_empty());
     assert!(dry.lines().any(|l| l.starts_with("t/table/b=x/")), "{dry}");
@@ -703,6 +722,7 @@ fn terminal_free_runs_print_no_progress_bars() {
         "built indices a of dataset `t`\n"
     );
     // The 6 data files of b == 0 and the index file of `c` the update replaced.
+    age(&store);
     assert_eq!(run(&["gc", "t"]), "deleted 7 files\n");
     assert_eq!(run(&["stats", "t"]), "");
     assert_eq!(run(&["delete", "t"]), "deleted dataset `t`\n");
@@ -847,6 +867,8 @@ fn a_closed_stdout_ends_quietly() {
         assert_eq!(err, "", "{format}");
     }
     // gc deleting files still deletes them all when nobody reads the list.
+    age(&store);
+    assert!(!ok(&store, &["gc", "demo", "--dry-run"]).is_empty());
     let output = with_closed_stdout(&store, &["gc", "demo"], 0);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(ok(&store, &["gc", "demo", "--dry-run"]), "");
@@ -1319,4 +1341,40 @@ fn unsupported_types_are_invalid_input() {
         5,
         &["`point`", "Struct"],
     );
+}
+
+#[test]
+fn gc_delete_and_check_without_a_readable_schema() {
+    let (dir, store) = with_dataset();
+    let more = dir.path().join("more.csv");
+    std::fs::write(&more, "a,b,c,d\n4,x,4.5,2023-01-01\n").unwrap();
+    ok(
+        &store,
+        &[
+            "update",
+            "t",
+            more.to_str().unwrap(),
+            "--delete-scope",
+            "b=x",
+        ],
+    );
+    std::fs::write(store.join("t/table/_common_metadata"), "garbage").unwrap();
+    // check reports the unreadable schema with the other problems instead of stopping.
+    let output = plateau(&store, &["check", "t"]);
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("t/table/_common_metadata"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        stderr(&output),
+        "plateau: error: dataset `t` has 1 problem\n"
+    );
+    // gc and delete need no schema.
+    age(&store);
+    let gc = ok(&store, &["gc", "t"]);
+    assert_eq!(gc.lines().count(), 2, "{gc}");
+    ok(&store, &["delete", "t"]);
+    fails(&store, &["info", "t"], 3, &["`t`"]);
 }
