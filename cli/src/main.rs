@@ -74,7 +74,7 @@ pub struct PredicateArgs {
 /// Output formats of `read`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
-    /// An aligned text table (for terminals).
+    /// An aligned text table (for terminals), values written as in csv.
     Table,
     /// CSV with a header line. Timestamps with a zone are RFC 3339 text with the zone's
     /// offset (2020-09-13T14:26:40+02:00); lists, structs and maps are JSON text.
