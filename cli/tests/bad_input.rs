@@ -369,7 +369,9 @@ fn metadata_partitions_wrong_type(store: &Path) -> String {
 }
 
 fn metadata_version_wrong_type(store: &Path) -> String {
-    edit_metadata(store, |m| m["metadata_version"] = serde_json::json!("four"))
+    edit_metadata(store, |m| {
+        m["dataset_metadata_version"] = serde_json::json!("four")
+    })
 }
 
 fn metadata_files_wrong_type(store: &Path) -> String {
