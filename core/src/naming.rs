@@ -181,6 +181,25 @@ pub fn index_key(uuid: &str, column: &str, timestamp_iso: &str) -> String {
     )
 }
 
+/// Checks that `key` (as stored in metadata) names something a store can hold: no empty,
+/// `.` or `..` segments, no leading or trailing `/`. Metadata that names such a key is
+/// corrupt; reading or deleting through it could leave the store.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming the key.
+pub fn check_key(key: &str) -> Result<()> {
+    let bad = key.is_empty()
+        || key
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == "." || segment == "..");
+    if bad || object_store::path::Path::parse(key).is_err() {
+        return Err(Error::invalid_input(format!(
+            "`{key}` is not a valid key (empty, `.` or `..` path segments)"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks that an index on `column` can be stored: its key
 /// (`<uuid>/indices/<column>/…`, the column quoted with `/` kept as plateau does) must not
 /// have empty, `.` or `..` segments, which no store can hold. Called before anything is

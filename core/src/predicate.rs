@@ -319,8 +319,8 @@ impl Predicates {
                     // plateau checks null values first, so `in None` is a null error.
                     (Value::Scalar(s), _) if s.is_null() && !lit.op.accepts_null() => {
                         return Err(Error::InvalidPredicate(format!(
-                            "{at} with null value and operator '{}'. Only operators supporting null values are '==', '!=', 'in' and 'is distinct from'.",
-                            lit.op
+                            "{at} with null value and operator '{}'. Only operators supporting null values are '==', '!=', 'in' and 'is distinct from' (column `{}`).",
+                            lit.op, lit.column
                         )))
                     }
                     (Value::Scalar(_), false) => {}

@@ -43,8 +43,9 @@ mod read;
 mod write;
 
 pub use maintenance::{build_dataset_indices, delete_dataset, garbage_collect_dataset};
-pub use plateau_io::maintenance::{GcOptions, GcReport};
+pub use plateau_io::maintenance::{DeleteOptions, GcOptions, GcReport};
 pub use plateau_io::read::ReadOptions;
+pub use plateau_io::retry::RetryPolicy;
 pub use plateau_io::update::{CommitOptions, DeleteScope, MetadataMerger, UpdateOptions};
 pub use plateau_io::write::{HeaderOptions, StoreOptions, WriteOptions};
 pub use plateau_io::MetaPartition;

@@ -17,7 +17,9 @@ use indexmap::IndexMap;
 use plateau_core::naming::{self};
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
-use plateau_io::maintenance::{delete_keys, DeleteOptions, GcOptions, GcReport};
+use plateau_io::maintenance::{
+    delete_keys, partition_lacks_column, DeleteOptions, GcOptions, GcReport,
+};
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use plateau_serialization::ReadOptions as FileReadOptions;
 use rayon::prelude::*;
@@ -165,7 +167,7 @@ pub fn build_indices(
         Ok(partitions
             .par_iter()
             .map(|(label, file)| {
-                let built = partition_indices(store, &metadata, label, file, &columns);
+                let built = partition_indices(store, label, file, &columns);
                 parallel.advance(1);
                 built
             })
@@ -209,18 +211,15 @@ pub fn build_indices(
 /// The indices of `columns` (in that order) for one partition.
 fn partition_indices(
     store: &Store,
-    metadata: &DatasetMetadata,
     label: &str,
     file: &str,
     columns: &[String],
 ) -> Result<Vec<Index>> {
     let options = FileReadOptions::new().with_columns(columns.iter().cloned());
     let batch = plateau_serialization::restore(store, file, &options).map_err(|e| match e {
-        Error::ColumnNotFound { columns } => column_not_found(
-            columns.first().map_or("", String::as_str),
-            Some(label),
-            &metadata.uuid,
-        ),
+        Error::ColumnNotFound { columns } => {
+            partition_lacks_column(columns.first().map_or("", String::as_str), label, file)
+        }
         other => other,
     })?;
     columns
@@ -228,7 +227,7 @@ fn partition_indices(
         .map(|column| {
             let array = batch
                 .column_by_name(column)
-                .ok_or_else(|| column_not_found(column, Some(label), &metadata.uuid))?;
+                .ok_or_else(|| partition_lacks_column(column, label, file))?;
             Index::from_array(column, array.as_ref(), label)
         })
         .collect()

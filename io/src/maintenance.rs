@@ -304,8 +304,8 @@ pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
 /// Beyond [`delete_dataset`]: interrupted uploads under the dataset's directories go too,
 /// and a uuid whose metadata is gone (a killed first write or delete) has its orphan files
 /// under `<uuid>/` removed — both only when at least [`DeleteOptions::min_age`] old, since a
-/// writer may be about to commit them. Keys the metadata names that no store can hold (such
-/// as `..` segments) cannot exist and are skipped, so they cannot stop a delete half-way.
+/// writer may be about to commit them. Metadata that names keys no store can hold (such as
+/// `..` segments) does not load ([`Error::Corrupt`]), so nothing is deleted then.
 ///
 /// # Errors
 /// [`Error::DatasetNotFound`] if neither metadata nor any file of the uuid exists; store
@@ -353,11 +353,7 @@ pub fn delete_dataset_with(
     let (interrupted, kept_young) = split_by_age(interrupted.iter(), options.min_age);
     files.extend(interrupted);
     let mut seen = BTreeSet::new();
-    files.retain(|key| {
-        naming::is_dataset_key(&uuid, key)
-            && (is_interrupted_upload(key) || store.path(key).is_ok())
-            && seen.insert(key.clone())
-    });
+    files.retain(|key| naming::is_dataset_key(&uuid, key) && seen.insert(key.clone()));
 
     // The shadowed file first, the one readers see last (reverse read order).
     for format in MetadataFormat::READ_ORDER.iter().rev() {
@@ -512,10 +508,10 @@ fn build_merged(
         }
         let batch = plateau_serialization::restore(store, &partition.file, &options).map_err(
             |e| match e {
-                Error::ColumnNotFound { columns } => column_not_found(
+                Error::ColumnNotFound { columns } => partition_lacks_column(
                     columns.first().map_or("", String::as_str),
-                    Some(label),
-                    &metadata.uuid,
+                    label,
+                    &partition.file,
                 ),
                 other => other,
             },
@@ -523,7 +519,7 @@ fn build_merged(
         for (column, indices) in per_column.iter_mut() {
             let array = batch
                 .column_by_name(column)
-                .ok_or_else(|| column_not_found(column, Some(label), &metadata.uuid))?;
+                .ok_or_else(|| partition_lacks_column(column, label, &partition.file))?;
             indices.push(Index::from_array(column, array.as_ref(), label)?);
         }
     }
@@ -569,6 +565,18 @@ fn text_file_schema(store: &Store, key: &str, dataset: &SchemaRef) -> Result<Sch
         })
         .collect();
     Ok(Arc::new(Schema::new(fields)))
+}
+
+/// The error for a partition file that lacks a column the dataset schema has (plateau's
+/// message, as [`Error::Corrupt`] of the file: the schema promised the column).
+pub fn partition_lacks_column(column: &str, label: &str, file: &str) -> Error {
+    Error::corrupt(
+        file,
+        format!(
+            "Column `{column}` could not be found in the partition `{label}` Please check for \
+             any typos and validate your dataset."
+        ),
+    )
 }
 
 /// plateau's error for an index column that a partition does not have.

@@ -187,7 +187,7 @@ fn delete_of_a_uuid_without_metadata_removes_old_orphans() {
 }
 
 #[test]
-fn delete_skips_keys_no_store_can_hold() {
+fn metadata_naming_keys_no_store_can_hold_is_corrupt_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::local(dir.path().join("store")).unwrap();
     write(&store, "u");
@@ -197,7 +197,27 @@ fn delete_skips_keys_no_store_can_hold() {
     let evil = text.replacen("\"u/table/p=1/", "\"u/table/../../../outside.parquet/", 1);
     assert_ne!(evil, text);
     store.put(&key, evil.into_bytes().into()).unwrap();
-    delete_dataset(&DatasetFactory::new(store.clone(), "u")).unwrap();
+    let before = tree(dir.path());
+    let factory = DatasetFactory::new(store.clone(), "u");
+    for result in [
+        delete_dataset(&factory).map(|_| ()),
+        garbage_collect(&factory, &GcOptions::immediate()).map(|_| ()),
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err, Error::Corrupt { ref key, .. } if key == "u.by-dataset-metadata.json"),
+            "{err:?}"
+        );
+    }
+    assert_eq!(tree(dir.path()), before);
+    // Without the metadata, the files are orphans that delete removes.
+    store.delete(&key).unwrap();
+    delete_dataset_with(
+        &factory,
+        &DeleteOptions::default().min_age(Duration::ZERO),
+        delete_keys,
+    )
+    .unwrap();
     assert!(store.list_keys("").unwrap().is_empty());
     assert_eq!(
         std::fs::read(dir.path().join("outside.parquet")).unwrap(),

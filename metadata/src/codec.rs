@@ -13,7 +13,7 @@
 //!   the frame header and no checksum, which Python's `ZstdDecompressor().decompress` needs.
 
 use indexmap::IndexMap;
-use plateau_core::naming::{MetadataFormat, DEFAULT_TABLE};
+use plateau_core::naming::{self, MetadataFormat, DEFAULT_TABLE};
 use plateau_core::{partition_value, Error, Result, Scalar};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
@@ -187,17 +187,19 @@ impl<'de> Deserialize<'de> for FilesMap {
 /// Implicit datasets (no `partitions` key) come back with no partitions; the loader fills
 /// them from the store. The table name is that of the first partition, else `"table"`.
 pub fn from_dict(dict: &Json, format: MetadataFormat) -> Result<DatasetMetadata> {
+    let origin = "metadata dict";
     let raw: RawDict = serde_json::from_value(dict.clone())
-        .map_err(|e| corrupt("", format!("not plateau metadata: {e}")))?;
-    from_raw(raw, format)
+        .map_err(|e| corrupt(origin, format!("not plateau metadata: {e}")))?;
+    from_raw(raw, format, origin)
 }
 
-fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
+/// `origin`: the metadata file's key (or what else the metadata came from), for errors.
+fn from_raw(raw: RawDict, format: MetadataFormat, origin: &str) -> Result<DatasetMetadata> {
     let uuid = raw
         .dataset_uuid
         .as_ref()
         .and_then(Json::as_str)
-        .ok_or_else(|| corrupt("", "`dataset_uuid` is missing or not a string"))?
+        .ok_or_else(|| corrupt(origin, "`dataset_uuid` is missing or not a string"))?
         .to_owned();
     let version = raw
         .dataset_metadata_version
@@ -205,7 +207,7 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
         .and_then(Json::as_u64)
         .ok_or_else(|| {
             corrupt(
-                &uuid,
+                origin,
                 "`dataset_metadata_version` is missing or not an integer",
             )
         })?;
@@ -216,7 +218,7 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
         Some(Json::Object(m)) => m,
         Some(other) => {
             return Err(corrupt(
-                &uuid,
+                origin,
                 format!("`metadata` is not an object: {other}"),
             ))
         }
@@ -241,6 +243,9 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
             }
             Some(_) => {}
         }
+        if let Err(e) = naming::check_key(&file) {
+            return Err(corrupt(origin, format!("partition `{label}`: {e}")));
+        }
         partitions.insert(label, Partition { file });
     }
 
@@ -250,14 +255,14 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
             keys.into_iter()
                 .map(|k| match k {
                     Json::String(s) => Ok(s),
-                    _ => Err(corrupt(&uuid, "`partition_keys` holds a non-string")),
+                    _ => Err(corrupt(origin, "`partition_keys` holds a non-string")),
                 })
                 .collect::<Result<Vec<_>>>()?,
             true,
         ),
         Some(other) => {
             return Err(corrupt(
-                &uuid,
+                origin,
                 format!("`partition_keys` is not a list: {other}"),
             ))
         }
@@ -266,11 +271,16 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
     let mut indices = IndexMap::new();
     for (column, value) in raw.indices.unwrap_or_default() {
         let source = match value {
-            Json::String(key) => IndexSource::External(key),
+            Json::String(key) => {
+                if let Err(e) = naming::check_key(&key) {
+                    return Err(corrupt(origin, format!("index of column `{column}`: {e}")));
+                }
+                IndexSource::External(key)
+            }
             Json::Object(_) => IndexSource::Embedded(value),
             other => {
                 return Err(corrupt(
-                    &uuid,
+                    origin,
                     format!("index of column `{column}` is neither a key nor a dict: {other}"),
                 ))
             }
@@ -301,15 +311,8 @@ fn from_raw(raw: RawDict, format: MetadataFormat) -> Result<DatasetMetadata> {
     })
 }
 
-fn corrupt(uuid: &str, message: impl std::fmt::Display) -> Error {
-    Error::corrupt(
-        if uuid.is_empty() {
-            "metadata".to_owned()
-        } else {
-            format!("{uuid}.by-dataset-metadata")
-        },
-        message,
-    )
+fn corrupt(origin: &str, message: impl std::fmt::Display) -> Error {
+    Error::corrupt(origin, message)
 }
 
 /// The JSON metadata file's bytes, written directly in simplejson's form.
@@ -394,7 +397,7 @@ pub fn decode(bytes: &[u8], format: MetadataFormat, key: &str) -> Result<Dataset
         MetadataFormat::Msgpack => rmp_serde::from_slice(&decompress(bytes, key)?)
             .map_err(|e| Error::corrupt(key, format!("invalid metadata msgpack: {e}")))?,
     };
-    from_raw(raw, format)
+    from_raw(raw, format, key)
 }
 
 fn decompress(bytes: &[u8], key: &str) -> Result<Vec<u8>> {
