@@ -50,6 +50,7 @@ pub fn run(cli: &Cli) -> CliResult {
         bar,
         threads,
         pool: std::cell::OnceCell::new(),
+        retries: cli.retries,
     };
     match &cli.command {
         Command::Demo { rows } => crate::demo::run(&store, &cli.store, *rows),
@@ -145,12 +146,15 @@ pub fn run(cli: &Cli) -> CliResult {
             ));
             Ok(())
         }
-        Command::Gc { uuid, dry_run } => {
-            let factory = existing_without_schema(&store, uuid)?;
-            let options = eager::GcOptions {
-                dry_run: *dry_run,
-                ..Default::default()
-            };
+        Command::Gc {
+            uuid,
+            dry_run,
+            min_age,
+        } => {
+            let factory = maintenance_factory(&store, uuid)?;
+            let options = eager::GcOptions::default()
+                .dry_run(*dry_run)
+                .min_age(*min_age);
             let report =
                 parallel::maintenance::garbage_collect(&factory, &options, &log.parallel()?)?;
             let mut out = std::io::stdout().lock();
@@ -158,17 +162,32 @@ pub fn run(cli: &Cli) -> CliResult {
                 writeln!(out, "{file}")?;
             }
             let verb = if *dry_run { "would delete" } else { "deleted" };
-            log.say(format!("{verb} {} files", report.files.len()));
+            log.say(format!(
+                "{verb} {} files{}",
+                report.files.len(),
+                kept_note(report.kept_young, *min_age)
+            ));
             Ok(())
         }
         Command::Stats { uuid, predicate } => {
             crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
-        Command::Delete { uuid } => {
-            let factory = existing_without_schema(&store, uuid)?;
-            parallel::maintenance::delete_dataset(&factory, &log.parallel()?)?;
-            log.say(format!("deleted dataset `{uuid}`"));
+        Command::Delete { uuid, min_age } => {
+            let factory = maintenance_factory(&store, uuid)?;
+            let had_metadata = factory.exists()?;
+            let options = eager::DeleteOptions::default().min_age(*min_age);
+            let report =
+                parallel::maintenance::delete_dataset_with(&factory, &options, &log.parallel()?)?;
+            let kept = kept_note(report.kept_young, *min_age);
+            if had_metadata {
+                log.say(format!("deleted dataset `{uuid}`{kept}"));
+            } else {
+                log.say(format!(
+                    "dataset `{uuid}` has no metadata: deleted {} orphan files{kept}",
+                    report.files.len()
+                ));
+            }
             Ok(())
         }
     }
@@ -186,6 +205,9 @@ pub struct Log {
     threads: Option<usize>,
     /// The parallel options of `threads`, without the bar, once built.
     pool: std::cell::OnceCell<ParallelOptions>,
+    /// `--retries`: how often a lost update commit is retried (`None`: the library's
+    /// default).
+    pub retries: Option<u32>,
 }
 
 impl Log {
@@ -251,15 +273,23 @@ pub fn existing(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
     Ok(factory)
 }
 
-/// A factory for a dataset that must exist, which does not load `_common_metadata`: gc and
-/// delete need only the keys, and must work on a dataset whose schema file is unreadable.
-pub fn existing_without_schema(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
-    existing(store, uuid)?;
+/// A factory for gc and delete: the uuid must be valid, but the metadata may be gone (its
+/// orphan files are then what gc and delete remove), and `_common_metadata` is not loaded.
+fn maintenance_factory(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
+    plateau_core::naming::validate_uuid(uuid)?;
     let options = plateau_metadata::load::LoadOptions {
         load_schema: false,
         ..Default::default()
     };
     Ok(DatasetFactory::with_options(store.clone(), uuid, options))
+}
+
+/// `; kept N files younger than D` when files were kept for their age.
+fn kept_note(kept: usize, min_age: std::time::Duration) -> String {
+    match kept {
+        0 => String::new(),
+        n => format!("; kept {n} files younger than {min_age:?} (--min-age)"),
+    }
 }
 
 /// The predicates of `--where` or `--predicates`, if any, with their literals coerced to the
@@ -709,11 +739,14 @@ fn update(
     }
     let batches = load_inputs(inputs, files, log)?;
     validate::check_partition_columns(inputs, &batches, &current.partition_keys)?;
-    let options = eager::UpdateOptions::default()
+    let mut options = eager::UpdateOptions::default()
         .secondary_indices(index.to_vec())
         .delete_scope(scopes)
         .metadata(user)
         .serializer(serializer(files)?);
+    if let Some(retries) = log.retries {
+        options = options.retry(eager::RetryPolicy::default().max_retries(retries));
+    }
     let before = current.partitions.len();
     let result = parallel::write::update_dataset_with(
         &factory,

@@ -81,6 +81,24 @@ pub fn stats(
 /// Checks every referenced file, data file schemas against `_common_metadata` and every
 /// index; prints each problem on stdout and fails with exit code 7 if there is any.
 pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
+    plateau_core::naming::validate_uuid(uuid)?;
+    let prefix = format!("{uuid}/");
+    let interrupted = store.list_interrupted(&prefix)?;
+    if !DatasetFactory::new(store.clone(), uuid).exists()? {
+        let orphans = store.list(&prefix)?.len() + interrupted.len();
+        if orphans > 0 {
+            writeln!(
+                std::io::stdout().lock(),
+                "no metadata, but {orphans} files under `{prefix}`: left by an interrupted write \
+                 or delete (or a write in progress); `plateau delete {uuid}` removes them once \
+                 older than --min-age"
+            )?;
+            return Err(CliError::new(
+                7,
+                format!("dataset `{uuid}` has no metadata but {orphans} orphan files"),
+            ));
+        }
+    }
     let factory = existing(store, uuid)?;
     // The metadata file without `_common_metadata`: an unreadable schema is a problem to
     // report, not a reason to stop.
@@ -179,6 +197,13 @@ pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
                 }
             }
         }
+    }
+    for object in &interrupted {
+        problems.push(format!(
+            "`{}` ({} bytes) is the temporary file of an interrupted upload (or one in \
+             progress); `plateau gc {uuid}` removes it once older than --min-age",
+            object.key, object.size
+        ));
     }
     let mut out = std::io::stdout().lock();
     for problem in &problems {

@@ -52,6 +52,12 @@ pub struct Cli {
     /// Threads for reading, writing and maintenance: 1 to 1024 (default: one per core).
     #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
     pub threads: Option<usize>,
+    /// How often a lost update commit is retried against the newer dataset before exit 6:
+    /// 0 to 1000 (default 16, with jittered exponential backoff up to 2 s). Only updates
+    /// that mean the same after the other writer's commit are retried.
+    #[arg(long, env = "PLATEAU_RETRIES", value_name = "N", global = true,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub retries: Option<u32>,
     /// Whether `threads` came from `PLATEAU_THREADS` (for error messages).
     #[arg(skip)]
     pub threads_from_env: bool,
@@ -316,6 +322,11 @@ pub enum Command {
         /// Only list what would be deleted.
         #[arg(long)]
         dry_run: bool,
+        /// Keep unreferenced files younger than this (`0`, `500ms`, `30s`, `5m`, `1h`, `2d`):
+        /// a concurrent writer's files look like garbage until it commits, so this must
+        /// exceed the time any writer takes. `0` only while nobody writes.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+        min_age: std::time::Duration,
     },
     /// Per row group statistics of the partitions a query would read (plateau's
     /// `collect_dataset_metadata`), tab separated.
@@ -341,7 +352,40 @@ pub enum Command {
     Delete {
         /// The dataset uuid.
         uuid: String,
+        /// Files no metadata vouches for (interrupted uploads; every file of a uuid whose
+        /// metadata is gone) are deleted only when older than this (`0`, `30s`, `1h`, …).
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+        min_age: std::time::Duration,
     },
+}
+
+/// A duration as `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`, or `0`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    use std::time::Duration;
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .ok_or_else(|| format!("`{text}` has no unit (ms, s, m, h or d)"))?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (ms, s, m, h or d)"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }
 
 /// An error ready to report: the exit code and one line of text.
@@ -490,6 +534,22 @@ mod tests {
     fn messages_are_one_line() {
         assert_eq!(one_line("a\n  b\r\n\nc"), "a; b; c");
         assert_eq!(one_line("uuid `x\u{1}y\tz\rw`"), "uuid `x\\u{1}y\\tz\\rw`");
+    }
+
+    #[test]
+    fn durations_parse() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        for bad in ["", "5", "h", "5x", "-1s", "1e400s", "s5"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1378,3 +1378,117 @@ fn gc_delete_and_check_without_a_readable_schema() {
     ok(&store, &["delete", "t"]);
     fails(&store, &["info", "t"], 3, &["`t`"]);
 }
+
+#[test]
+fn gc_and_delete_min_age_and_orphans() {
+    let (_dir, store) = with_dataset();
+    ok(&store, &["update", "t", "--delete-scope", "b=x"]);
+    // The dropped partition's file and the superseded index file are young: kept by the
+    // default minimum age.
+    let out = plateau(&store, &["gc", "t"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("kept 2 files younger than"),
+        "{}",
+        stderr(&out)
+    );
+    let deleted = ok(&store, &["gc", "t", "--min-age", "0"]);
+    assert_eq!(deleted.lines().count(), 2, "{deleted}");
+    assert!(deleted.contains("t/table/b=x/"), "{deleted}");
+    assert!(deleted.contains("t/indices/a/"), "{deleted}");
+    let out = plateau(&store, &["gc", "t", "--min-age", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("has no unit"), "{}", stderr(&out));
+
+    // A leftover temporary upload is reported by check and removed by gc.
+    let partition = std::fs::read_dir(store.join("t/table/b=y"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let temporary = format!("{}#4", partition.display());
+    std::fs::write(&temporary, b"half").unwrap();
+    let out = plateau(&store, &["check", "t"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("interrupted upload"),
+        "{}",
+        stdout(&out)
+    );
+    let deleted = ok(&store, &["gc", "t", "--min-age", "0s"]);
+    assert!(deleted.contains("#4"), "{deleted}");
+    assert!(!Path::new(&temporary).exists());
+    ok(&store, &["check", "t"]);
+
+    // Metadata gone (a killed first write or delete): check reports the orphans, delete
+    // removes them once old enough, then the uuid is not found.
+    std::fs::remove_file(store.join("t.by-dataset-metadata.json")).unwrap();
+    let out = plateau(&store, &["check", "t"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no metadata"), "{}", stdout(&out));
+    let out = plateau(&store, &["delete", "t"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("deleted 0 orphan files"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(store.join("t/table").exists());
+    let out = plateau(&store, &["delete", "t", "--min-age", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("orphan files"), "{}", stderr(&out));
+    let leftover: Vec<_> = walk(&store.join("t"));
+    assert!(leftover.is_empty(), "{leftover:?}");
+    fails(&store, &["delete", "t"], 3, &["`t`"]);
+    fails(&store, &["gc", "t"], 3, &["`t`"]);
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn retries_option() {
+    let (_dir, store) = with_dataset();
+    let csv = store.parent().unwrap().join("more.csv");
+    std::fs::write(&csv, "a,b,c,d\n4,z,4.5,2023-01-01\n").unwrap();
+    ok(
+        &store,
+        &["--retries", "0", "update", "t", csv.to_str().unwrap()],
+    );
+    let out = plateau(&store, &["--retries", "1001", "update", "t"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_plateau"))
+        .args([
+            "--store",
+            store.to_str().unwrap(),
+            "read",
+            "t",
+            "--format",
+            "csv",
+        ])
+        .env("PLATEAU_RETRIES", "x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let rows = ok(&store, &["read", "t", "--format", "csv"]);
+    assert_eq!(rows.lines().count(), 5, "{rows}");
+}
