@@ -29,7 +29,7 @@ use crate::{
 
 /// The most threads `--threads` accepts: far more than any machine's cores, few enough that
 /// a typo cannot spawn a hundred thousand threads.
-pub const MAX_THREADS: usize = 1024;
+pub const MAX_THREADS: usize = 256;
 
 /// Runs the command of `cli`. Options and paths are checked before the store is opened.
 pub fn run(cli: &Cli) -> CliResult {

@@ -49,7 +49,7 @@ pub struct Cli {
     /// drawn only when stderr is a terminal.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Threads for reading, writing and maintenance: 1 to 1024 (default: one per core).
+    /// Threads for reading, writing and maintenance: 1 to 256 (default: one per core).
     #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
     pub threads: Option<usize>,
     /// How often a lost update commit is retried against the newer dataset before exit 6:

@@ -1021,12 +1021,12 @@ fn read_output_may_not_point_into_the_store() {
 #[test]
 fn threads_are_bounded() {
     let (_dir, store) = with_dataset();
-    for threads in ["0", "1025", "100000"] {
+    for threads in ["0", "257", "100000"] {
         fails(
             &store,
             &["--threads", threads, "read", "t"],
             2,
-            &["--threads", threads, "1024"],
+            &["--threads", threads, "256"],
         );
         let output = Command::new(env!("CARGO_BIN_EXE_plateau"))
             .args(["--store", store.to_str().unwrap(), "list"])
@@ -1036,14 +1036,14 @@ fn threads_are_bounded() {
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{err}");
         assert!(
-            err.starts_with("plateau: error: PLATEAU_THREADS=") && err.contains("1024"),
+            err.starts_with("plateau: error: PLATEAU_THREADS=") && err.contains("256"),
             "{err}"
         );
     }
     // The bound is documented.
-    assert!(ok(&store, &["--help"]).contains("1 to 1024"));
+    assert!(ok(&store, &["--help"]).contains("1 to 256"));
     // The largest value is accepted (and costs nothing for commands without a pool).
-    assert!(ok(&store, &["--threads", "1024", "schema", "t"]).contains("a: Int64"));
+    assert!(ok(&store, &["--threads", "256", "schema", "t"]).contains("a: Int64"));
     assert!(ok(&store, &["--threads", "1", "read", "t", "--format", "csv"]).starts_with("b,a"));
 }
 
