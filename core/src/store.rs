@@ -574,14 +574,24 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             for entry in entries {
-                let entry = entry?;
+                // Uploads finish (and their temporary files vanish) while we walk.
+                let vanished = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) if vanished(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let child = if key.is_empty() {
                     name.clone()
                 } else {
                     format!("{key}/{name}")
                 };
-                let file_type = entry.file_type()?;
+                let file_type = match entry.file_type() {
+                    Ok(file_type) => file_type,
+                    Err(e) if vanished(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
                 if file_type.is_dir() {
                     if child != ".plateau-locks" {
                         pending.push((entry.path(), child));
@@ -590,7 +600,11 @@ impl Store {
                     && is_upload_in_progress(&name)
                     && child.starts_with(prefix)
                 {
-                    let meta = entry.metadata()?;
+                    let meta = match entry.metadata() {
+                        Ok(meta) => meta,
+                        Err(e) if vanished(&e) => continue,
+                        Err(e) => return Err(e.into()),
+                    };
                     found.push(StoreObject {
                         key: child,
                         size: meta.len(),
