@@ -210,7 +210,12 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
         offset = FixedOffset::east_opt(0);
         s = rest;
     } else if s.len() > 10 {
-        if let Some(pos) = s[10..].rfind(['+', '-']).map(|p| p + 10) {
+        // The date is ASCII; anything else there is not a timestamp (and slicing inside a
+        // multi-byte character would panic).
+        let time_on = s
+            .get(10..)
+            .ok_or_else(|| bad("expected `YYYY-MM-DD` first"))?;
+        if let Some(pos) = time_on.rfind(['+', '-']).map(|p| p + 10) {
             offset = Some(parse_fixed_offset(&s[pos..]).ok_or_else(|| bad("invalid offset"))?);
             s = &s[..pos];
         }
@@ -220,6 +225,7 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
         if sep != b'T' && sep != b' ' {
             return Err(bad("expected `T` or a space between date and time"));
         }
+        // Byte 10 is ASCII, so both sides are character boundaries.
         (&s[..10], Some(&s[11..]))
     } else {
         (s, None)
@@ -355,6 +361,19 @@ pub fn time_parts(dt: &NaiveDateTime) -> (u32, u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `predicate_text` fuzz target: a multi-byte character across byte 10.
+    #[test]
+    fn non_ascii_text_is_an_error_not_a_panic() {
+        for text in [
+            "123456789\u{e9}",
+            "123456789\u{e9}Z",
+            "2020-01-0\u{e9}T00:00",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+        ] {
+            assert!(parse_timestamp(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn iso_round_trip_of_zones() {

@@ -122,6 +122,7 @@ impl Index {
         let corrupt = |message: String| Error::corrupt(key, message);
         let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
+        plateau_serialization::parquet::check_footer(metadata.metadata(), bytes.len() as u64, key)?;
         let file_schema = metadata.schema().clone();
         let layout = Layout::find(column, &file_schema).map_err(corrupt)?;
         let data_type = normalize_index_type(column, layout.value_field.data_type())

@@ -184,9 +184,11 @@ impl ParquetSerializer {
 
     /// The metadata of a Parquet file held in memory (`key` names it in errors).
     fn metadata_from_bytes(bytes: &Bytes, key: &str) -> Result<ParquetMetaData> {
-        ParquetMetaDataReader::new()
+        let metadata = ParquetMetaDataReader::new()
             .parse_and_finish(bytes)
-            .map_err(|e| corrupt(key, e))
+            .map_err(|e| corrupt(key, e))?;
+        check_footer(&metadata, bytes.len() as u64, key)?;
+        Ok(metadata)
     }
 }
 
@@ -248,6 +250,7 @@ impl Serializer for ParquetSerializer {
             Err(e) => return Err(corrupt(key, e)),
         }
         let metadata = reader.finish().map_err(|e| corrupt(key, e))?;
+        check_footer(&metadata, size, key)?;
         read(
             Source::Store { store, size, tail },
             Arc::new(metadata),
@@ -255,6 +258,38 @@ impl Serializer for ParquetSerializer {
             options,
         )
     }
+}
+
+/// Checks what the parquet reader trusts in a footer: every column chunk's pages lie inside
+/// the file (the reader asserts non-negative offsets and sizes, i.e. panics on a corrupt
+/// footer). A file of `file_size` bytes; `key` names it in errors.
+///
+/// # Errors
+/// [`Error::Corrupt`] naming the row group and column.
+pub fn check_footer(metadata: &ParquetMetaData, file_size: u64, key: &str) -> Result<()> {
+    for (group, row_group) in metadata.row_groups().iter().enumerate() {
+        for (index, column) in row_group.columns().iter().enumerate() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            let within = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(column.compressed_size()).ok())
+                .and_then(|(start, len)| start.checked_add(len))
+                .is_some_and(|end| end <= file_size)
+                && column.data_page_offset() >= 0;
+            if !within {
+                return Err(Error::corrupt(
+                    key,
+                    format!(
+                        "row group {group}, column {index}: pages at offset {start} with {} bytes lie outside the file of {file_size} bytes",
+                        column.compressed_size()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The type a column of type `data_type` is written as.
