@@ -54,13 +54,18 @@ pub fn read_input(path: &Path, explicit: Option<InputFormat>) -> CliResult<Recor
     let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let batches: Vec<RecordBatch> = match format {
         InputFormat::Parquet => {
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .and_then(|b| b.build())
-                    .map_err(|e| unreadable(e.to_string()))?;
-            reader
-                .collect::<Result<_, _>>()
-                .map_err(|e| unreadable(e.to_string()))?
+            let decode = || -> plateau_core::Result<Vec<RecordBatch>> {
+                let reader =
+                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                        .and_then(|b| b.build())?;
+                Ok(reader.collect::<Result<_, _>>()?)
+            };
+            // The parquet crate panics on some corrupt pages; that is an unreadable file.
+            plateau_serialization::parquet::guard_decoder(&path.display().to_string(), decode)
+                .map_err(|e| match e {
+                    plateau_core::Error::Corrupt { message, .. } => unreadable(message),
+                    other => unreadable(other.to_string()),
+                })?
         }
         InputFormat::Csv => {
             let format = arrow::csv::reader::Format::default().with_header(true);

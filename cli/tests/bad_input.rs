@@ -200,7 +200,18 @@ fn write_inputs(dir: &Path) {
         std::fs::write(dir.join(name), content).unwrap();
     }
     std::fs::write(dir.join("other.parquet"), other_schema_parquet()).unwrap();
+    std::fs::write(dir.join("corrupt-pages.parquet"), corrupt_pages_parquet()).unwrap();
     std::fs::create_dir_all(dir.join("adir.csv")).unwrap();
+}
+
+/// A Parquet file with a valid footer whose pages make the parquet crate's decoder panic
+/// (found by the `data_file_read` fuzz target).
+fn corrupt_pages_parquet() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/regressions/data_file_read/rle_vlq_too_long"
+    );
+    std::fs::read(path).unwrap()
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -453,6 +464,11 @@ fn data_other_schema(store: &Path) -> String {
     replace(store, &key, &other_schema_parquet())
 }
 
+fn data_corrupt_pages(store: &Path) -> String {
+    let key = data_key(store);
+    replace(store, &key, &corrupt_pages_parquet())
+}
+
 fn data_missing(store: &Path) -> String {
     let key = data_key(store);
     std::fs::remove_file(store.join(&key)).unwrap();
@@ -544,6 +560,7 @@ fn cases() -> Vec<Case> {
         case("input jsonl broken line", &["write", "u", "{in}/broken.jsonl"], 5, &["broken.jsonl", "line 2"]),
         case("input unknown extension", &["write", "u", "{in}/data.txt"], 5, &["data.txt"]),
         case("input parquet garbage", &["write", "u", "{in}/garbage.parquet"], 5, &["garbage.parquet"]),
+        case("input parquet corrupt pages", &["write", "u", "{in}/corrupt-pages.parquet"], 5, &["corrupt-pages.parquet"]),
         case("input parquet truncated", &["write", "u", "{in}/truncated.parquet"], 5, &["truncated.parquet"]),
         case("input is a directory", &["write", "u", "{in}/adir.csv"], 5, &["adir.csv"]),
         case("input invalid utf-8 csv", &["write", "u", "{in}/badutf8.csv"], 5, &["badutf8.csv"]),
@@ -653,6 +670,9 @@ fn cases() -> Vec<Case> {
         ("data other schema", data_other_schema, &["read", "t"], 1, &["{target}"]),
         ("data other schema", data_other_schema, &["build-index", "t", "c"], 1, &["{target}"]),
         ("data other schema", data_other_schema, &["check", "t"], 7, &["`t`"]),
+        ("data corrupt pages", data_corrupt_pages, &["read", "t"], 1, &["{target}"]),
+        ("data corrupt pages", data_corrupt_pages, &["build-index", "t", "c"], 1, &["{target}"]),
+        ("data corrupt pages", data_corrupt_pages, &["check", "t"], 7, &["`t`"]),
         ("data missing", data_missing, &["read", "t"], 1, &["{target}"]),
         ("data missing", data_missing, &["stats", "t"], 1, &["{target}"]),
         ("data missing", data_missing, &["build-index", "t", "c"], 1, &["{target}"]),

@@ -1,5 +1,6 @@
 //! Partition labels and keys: `col=value` path segments, their percent-quoting, and partition
-//! values typed through the column type (`plateau_core::{quote, naming, partition_value}`).
+//! values typed through the column type (`plateau_core::{quote, naming, partition_value}`,
+//! `Store::path` for the key as a backend path).
 //!
 //! The first input byte picks a column type, the rest (lossy UTF-8) is the text.
 //!
@@ -15,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use plateau_core::naming::{self, MetadataFormat};
 use plateau_core::partition_value::{normalize_value, parse_value, quote_value};
 use plateau_core::quote::{quote, quote_component_bytes, unquote, unquote_bytes};
-use plateau_core::Scalar;
+use plateau_core::{Scalar, Store};
 use plateau_fuzz::assert_same;
 
 /// The column types the first input byte picks from, with their pyarrow names.
@@ -108,6 +109,12 @@ fn column_types() -> Vec<(&'static str, DataType)> {
     ]
 }
 
+/// A memory store, for its key-to-path parsing (`Store::path`).
+fn store() -> &'static Store {
+    static STORE: std::sync::OnceLock<Store> = std::sync::OnceLock::new();
+    STORE.get_or_init(Store::memory)
+}
+
 fn column_type(selector: u8) -> DataType {
     let types = column_types();
     types[usize::from(selector) % types.len()].1.clone()
@@ -147,6 +154,7 @@ fn run(data: &[u8]) {
     let _ = naming::parse_metadata_key(&text);
     let _ = MetadataFormat::parse(&text);
     let _ = naming::validate_uuid(&text);
+    let _ = store().path(&text);
 
     // Typed values.
     let _ = normalize_value(&Scalar::String(text.to_string()), &data_type);

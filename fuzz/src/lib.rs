@@ -20,53 +20,68 @@ use plateau_metadata::schema::SchemaWrapper;
 
 /// Runs one fuzz input.
 ///
-/// A panic is a crash, except at the source locations listed in `PLATEAU_FUZZ_IGNORE`
-/// (comma-separated `path/file.rs` or `path/file.rs:line` suffixes, e.g.
-/// `core/src/temporal.rs:213`): those are known, already reported bugs, and fuzzing goes on
-/// past them. Unset (the default, and in CI), every panic is a crash.
+/// A panic is a crash, with two exceptions:
+/// * a panic inside the `parquet` crate that plateau turns into an error
+///   (`plateau_serialization::parquet::guard_decoder`): the input is then answered with
+///   `Error::Corrupt`, which is what plateau promises. A `parquet` panic that escapes to here
+///   is still a crash;
+/// * a panic at a source location listed in `PLATEAU_FUZZ_IGNORE` (comma-separated
+///   `path/file.rs` or `path/file.rs:line` suffixes, e.g. `core/src/temporal.rs:213`): known,
+///   already reported bugs, so that fuzzing goes on past them. Unset (the default, and in CI),
+///   no location is ignored.
 pub fn guard(body: impl FnOnce()) {
-    static IGNORED: OnceLock<Vec<String>> = OnceLock::new();
-    let ignored = IGNORED.get_or_init(|| {
-        let list: Vec<String> = std::env::var("PLATEAU_FUZZ_IGNORE")
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let ignored: Vec<String> = std::env::var("PLATEAU_FUZZ_IGNORE")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        if !list.is_empty() {
-            // libfuzzer-sys' hook prints and aborts; keep it for every other panic.
-            let abort_hook = panic::take_hook();
-            let patterns = list.clone();
-            panic::set_hook(Box::new(move |info| {
-                let known = info.location().is_some_and(|l| {
-                    let with_line = format!("{}:{}", l.file(), l.line());
-                    patterns
-                        .iter()
-                        .any(|p| with_line.ends_with(p.as_str()) || l.file().ends_with(p.as_str()))
-                });
-                if known {
-                    KNOWN_PANIC.with(|k| k.set(true));
-                } else {
-                    abort_hook(info);
-                }
-            }));
-        }
-        list
+        // libfuzzer-sys' hook prints and aborts; keep it for every other panic.
+        let abort_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let Some(location) = info.location() else {
+                return abort_hook(info);
+            };
+            let with_line = format!("{}:{}", location.file(), location.line());
+            if is_parquet_crate_source(location.file()) {
+                PARQUET_PANIC.with(|p| p.replace(Some(format!("{info}"))));
+            } else if ignored
+                .iter()
+                .any(|p| with_line.ends_with(p.as_str()) || location.file().ends_with(p.as_str()))
+            {
+                KNOWN_PANIC.with(|k| k.set(true));
+            } else {
+                abort_hook(info);
+            }
+        }));
     });
-    if ignored.is_empty() {
-        body();
-        return;
-    }
+    PARQUET_PANIC.with(|p| p.replace(None));
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
-        if !KNOWN_PANIC.with(|k| k.replace(false)) {
-            panic::resume_unwind(payload);
+        if KNOWN_PANIC.with(|k| k.replace(false)) {
+            return;
         }
+        if let Some(message) = PARQUET_PANIC.with(|p| p.replace(None)) {
+            eprintln!("a panic of the parquet crate escaped plateau's decoder guard: {message}");
+        }
+        panic::resume_unwind(payload);
     }
+}
+
+/// Whether `file` (a panic location) is a source file of the `parquet` crate.
+fn is_parquet_crate_source(file: &str) -> bool {
+    file.split(['/', '\\']).any(|component| {
+        component
+            .strip_prefix("parquet-")
+            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 thread_local! {
     static KNOWN_PANIC: Cell<bool> = const { Cell::new(false) };
+    static PARQUET_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The dataset uuid the store-based targets use.

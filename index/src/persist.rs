@@ -119,6 +119,12 @@ impl Index {
     /// two columns of the format; [`Error::InvalidInput`] for `column == "partition"`.
     pub fn from_parquet(column: &str, bytes: Bytes, key: &str) -> Result<Index> {
         check_column(column)?;
+        plateau_serialization::parquet::guard_decoder(key, || {
+            Self::from_parquet_unguarded(column, bytes, key)
+        })
+    }
+
+    fn from_parquet_unguarded(column: &str, bytes: Bytes, key: &str) -> Result<Index> {
         let corrupt = |message: String| Error::corrupt(key, message);
         let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;

@@ -208,11 +208,24 @@ impl Serializer for ParquetSerializer {
     }
 
     fn deserialize(&self, bytes: Bytes, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
-        let metadata = Self::metadata_from_bytes(&bytes, key)?;
-        read(Source::Memory(bytes), Arc::new(metadata), key, options)
+        guard_decoder(key, || {
+            let metadata = Self::metadata_from_bytes(&bytes, key)?;
+            read(Source::Memory(bytes), Arc::new(metadata), key, options)
+        })
     }
 
     fn restore(&self, store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
+        guard_decoder(key, || self.restore_unguarded(store, key, options))
+    }
+}
+
+impl ParquetSerializer {
+    fn restore_unguarded(
+        &self,
+        store: &Store,
+        key: &str,
+        options: &ReadOptions,
+    ) -> Result<RecordBatch> {
         if options.columns.is_none() && options.predicates.is_none() {
             // Every byte is needed: one GET beats footer-then-chunks.
             return self.deserialize(store.get(key)?, key, options);
@@ -257,6 +270,35 @@ impl Serializer for ParquetSerializer {
             key,
             options,
         )
+    }
+}
+
+/// Runs `decode`, which decodes the Parquet file `key`, and turns a panic into
+/// [`Error::Corrupt`] naming `key`.
+///
+/// The `parquet` crate's page decoders still panic on some corrupt pages (an RLE run longer
+/// than its buffer, a dictionary index out of range, a byte-array length of zero: see
+/// `fuzz/regressions/`), and a corrupt file in a store must be an error, never the end of a
+/// reader's process. Nothing `decode` built survives a panic, so no broken state is observed
+/// afterwards. The panic hook still runs: the process's hook decides whether the message is
+/// printed (the `plateau` binary keeps quiet about panics inside the `parquet` crate).
+///
+/// # Errors
+/// Whatever `decode` returns, and [`Error::Corrupt`] if it panicked.
+pub fn guard_decoder<T>(key: &str, decode: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".to_owned());
+            Err(Error::corrupt(
+                key,
+                format!("the Parquet decoder failed on a corrupt page: {why}"),
+            ))
+        }
     }
 }
 
