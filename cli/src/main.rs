@@ -486,29 +486,16 @@ fn parse() -> Cli {
     cli
 }
 
-/// Keeps panics inside the `parquet` crate quiet: the library turns them into "corrupt file"
-/// errors (`guard_decoder`), which this binary reports in one line with exit code 1. Every
-/// other panic is a bug of ours and keeps Rust's default report.
+/// Keeps panics of the Parquet decoder quiet: the library turns them into "corrupt file"
+/// errors (`guard_decoder`), which this binary reports in one line. Every other panic is a
+/// bug of ours and keeps Rust's default report.
 fn install_panic_hook() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let in_parquet = info
-            .location()
-            .is_some_and(|l| is_parquet_crate_source(l.file()));
-        if !in_parquet {
+        if !plateau_serialization::parquet::is_decoding_guarded() {
             default_hook(info);
         }
     }));
-}
-
-/// Whether `file` (a panic location) is a source file of the `parquet` crate, e.g.
-/// `…/registry/src/…/parquet-60.1.0/src/encodings/rle.rs`.
-fn is_parquet_crate_source(file: &str) -> bool {
-    file.split(['/', '\\']).any(|component| {
-        component
-            .strip_prefix("parquet-")
-            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
-    })
 }
 
 fn main() -> ExitCode {
@@ -531,16 +518,6 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
     use plateau_core::Error;
-
-    #[test]
-    fn parquet_crate_sources_are_recognised() {
-        assert!(is_parquet_crate_source(
-            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/parquet-60.1.0/src/encodings/rle.rs"
-        ));
-        assert!(!is_parquet_crate_source("serialization/src/parquet.rs"));
-        assert!(!is_parquet_crate_source("/x/parquet-cli/src/main.rs"));
-        assert!(!is_parquet_crate_source("cli/src/main.rs"));
-    }
 
     #[test]
     fn library_errors_map_to_documented_exit_codes() {

@@ -2,9 +2,7 @@
 //! with a header row, then one concatenated batch, exactly as `cli/src/formats.rs` calls
 //! them) and plateau's CSV data files (`CsvSerializer::deserialize`, `;`-separated, plain or
 //! gzipped, types inferred or taken from a schema).
-//!
-//! The CLI's JSON-lines reader (`read_jsonl` in `cli/src/formats.rs`) is a private function
-//! of the binary crate and cannot be called from here; see fuzz/README.md.
+//! The CLI's JSON-lines reader has its own target, `jsonl_input`.
 //!
 //! Properties: nothing panics.
 #![no_main]

@@ -21,10 +21,9 @@ use plateau_metadata::schema::SchemaWrapper;
 /// Runs one fuzz input.
 ///
 /// A panic is a crash, with two exceptions:
-/// * a panic inside the `parquet` crate that plateau turns into an error
-///   (`plateau_serialization::parquet::guard_decoder`): the input is then answered with
-///   `Error::Corrupt`, which is what plateau promises. A `parquet` panic that escapes to here
-///   is still a crash;
+/// * a panic of the Parquet decoder inside `plateau_serialization::parquet::guard_decoder`,
+///   which answers the input with `Error::Corrupt`, as plateau promises (such a panic can
+///   only reach here if the guard is broken, and then it is a crash);
 /// * a panic at a source location listed in `PLATEAU_FUZZ_IGNORE` (comma-separated
 ///   `path/file.rs` or `path/file.rs:line` suffixes, e.g. `core/src/temporal.rs:213`): known,
 ///   already reported bugs, so that fuzzing goes on past them. Unset (the default, and in CI),
@@ -46,8 +45,8 @@ pub fn guard(body: impl FnOnce()) {
                 return abort_hook(info);
             };
             let with_line = format!("{}:{}", location.file(), location.line());
-            if is_parquet_crate_source(location.file()) {
-                PARQUET_PANIC.with(|p| p.replace(Some(format!("{info}"))));
+            if plateau_serialization::parquet::is_decoding_guarded() {
+                // guard_decoder turns it into an error.
             } else if ignored
                 .iter()
                 .any(|p| with_line.ends_with(p.as_str()) || location.file().ends_with(p.as_str()))
@@ -58,30 +57,16 @@ pub fn guard(body: impl FnOnce()) {
             }
         }));
     });
-    PARQUET_PANIC.with(|p| p.replace(None));
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
         if KNOWN_PANIC.with(|k| k.replace(false)) {
             return;
-        }
-        if let Some(message) = PARQUET_PANIC.with(|p| p.replace(None)) {
-            eprintln!("a panic of the parquet crate escaped plateau's decoder guard: {message}");
         }
         panic::resume_unwind(payload);
     }
 }
 
-/// Whether `file` (a panic location) is a source file of the `parquet` crate.
-fn is_parquet_crate_source(file: &str) -> bool {
-    file.split(['/', '\\']).any(|component| {
-        component
-            .strip_prefix("parquet-")
-            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
-    })
-}
-
 thread_local! {
     static KNOWN_PANIC: Cell<bool> = const { Cell::new(false) };
-    static PARQUET_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The dataset uuid the store-based targets use.

@@ -152,6 +152,14 @@ impl Index {
             metadata.metadata().clone(),
             ArrowReaderOptions::new().with_schema(layout.dictionary_schema(&file_schema)),
         );
+        let all_row_groups: Vec<usize> = (0..metadata.metadata().num_row_groups()).collect();
+        plateau_serialization::parquet::check_dictionary_pages(
+            &std::sync::Arc::new(bytes.clone()),
+            metadata.metadata(),
+            &all_row_groups,
+            &mask,
+            key,
+        )?;
         let mut builder = RawBuilder::with_capacity(metadata.metadata(), layout.label_position);
         let reader_metadata = hinted.unwrap_or(metadata);
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, reader_metadata)

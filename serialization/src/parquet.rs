@@ -25,10 +25,13 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::Type as PhysicalType;
+use parquet::column::page::{Page, PageReader};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, Length};
+use parquet::file::serialized_reader::SerializedPageReader;
 use plateau_core::{Error, Result, Store};
 
 pub use parquet::basic::Compression;
@@ -276,17 +279,22 @@ impl ParquetSerializer {
 /// Runs `decode`, which decodes the Parquet file `key`, and turns a panic into
 /// [`Error::Corrupt`] naming `key`.
 ///
-/// The `parquet` crate's page decoders still panic on some corrupt pages (an RLE run longer
-/// than its buffer, a dictionary index out of range, a byte-array length of zero: see
-/// `fuzz/regressions/`), and a corrupt file in a store must be an error, never the end of a
-/// reader's process. Nothing `decode` built survives a panic, so no broken state is observed
-/// afterwards. The panic hook still runs: the process's hook decides whether the message is
-/// printed (the `plateau` binary keeps quiet about panics inside the `parquet` crate).
+/// The `parquet` crate's page decoders (and the arrow builders they feed) still panic on
+/// some corrupt pages: an RLE run longer than its buffer, a dictionary index out of range, a
+/// byte-array length of zero (see `fuzz/regressions/`). A corrupt file in a store must be an
+/// error, never the end of a reader's process. Nothing `decode` built survives a panic, so no
+/// broken state is observed afterwards.
+///
+/// The process's panic hook still runs first; a hook can ask [`is_decoding_guarded`] to tell
+/// such a panic from a bug (the `plateau` binary keeps quiet about it).
 ///
 /// # Errors
 /// Whatever `decode` returns, and [`Error::Corrupt`] if it panicked.
 pub fn guard_decoder<T>(key: &str, decode: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
+    GUARDED_DECODES.with(|depth| depth.set(depth.get() + 1));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode));
+    GUARDED_DECODES.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    match outcome {
         Ok(result) => result,
         Err(payload) => {
             let why = payload
@@ -300,6 +308,74 @@ pub fn guard_decoder<T>(key: &str, decode: impl FnOnce() -> Result<T>) -> Result
             ))
         }
     }
+}
+
+/// Whether the current thread is inside [`guard_decoder`]: a panic hook's way to know that
+/// the panic it sees will be answered with [`Error::Corrupt`].
+pub fn is_decoding_guarded() -> bool {
+    GUARDED_DECODES.with(|depth| depth.get() > 0)
+}
+
+thread_local! {
+    /// How many [`guard_decoder`] calls the current thread is inside.
+    static GUARDED_DECODES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Checks the dictionary page of every column chunk `mask` selects in `row_groups`: it must
+/// hold no more values than its bytes can encode.
+///
+/// The parquet reader sizes a column's dictionary from the page header's value count before
+/// decoding it, so a corrupt header claiming a billion values in a few bytes makes it
+/// allocate (and zero) gigabytes; an allocation failure aborts the process, which no guard
+/// can catch. This costs a second decompression of each dictionary page (they are small:
+/// writers cap them at about 1 MiB).
+///
+/// # Errors
+/// [`Error::Corrupt`] naming `key`, the row group and the column.
+pub fn check_dictionary_pages<R: ChunkReader + 'static>(
+    input: &Arc<R>,
+    metadata: &ParquetMetaData,
+    row_groups: &[usize],
+    mask: &ProjectionMask,
+    key: &str,
+) -> Result<()> {
+    let schema = metadata.file_metadata().schema_descr();
+    for &group in row_groups {
+        let row_group = metadata.row_group(group);
+        let rows = usize::try_from(row_group.num_rows()).unwrap_or(0);
+        for (leaf, column) in row_group.columns().iter().enumerate() {
+            if !mask.leaf_included(leaf) || column.dictionary_page_offset().is_none() {
+                continue;
+            }
+            let mut pages = SerializedPageReader::new(Arc::clone(input), column, rows, None)
+                .map_err(|e| corrupt(key, e))?;
+            let Some(Page::DictionaryPage {
+                buf, num_values, ..
+            }) = pages.get_next_page().map_err(|e| corrupt(key, e))?
+            else {
+                continue;
+            };
+            let type_length = u64::try_from(schema.column(leaf).type_length()).unwrap_or(0);
+            let min_bits = match column.column_type() {
+                PhysicalType::BOOLEAN => 1,
+                PhysicalType::INT32 | PhysicalType::FLOAT | PhysicalType::BYTE_ARRAY => 32,
+                PhysicalType::INT64 | PhysicalType::DOUBLE => 64,
+                PhysicalType::INT96 => 96,
+                PhysicalType::FIXED_LEN_BYTE_ARRAY => (type_length * 8).max(1),
+            };
+            if u64::from(num_values).saturating_mul(min_bits) > (buf.len() as u64) * 8 {
+                return Err(Error::corrupt(
+                    key,
+                    format!(
+                        "row group {group}, column `{}`: dictionary page claims {num_values} values in {} bytes",
+                        column.column_path().string(),
+                        buf.len()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks what the parquet reader trusts in a footer: every column chunk's pages lie inside
@@ -647,7 +723,14 @@ struct Decode<'a> {
 }
 
 impl Decode<'_> {
-    fn run<R: ChunkReader + 'static>(self, input: R) -> Result<RecordBatch> {
+    fn run<R: ChunkReader + Clone + 'static>(self, input: R) -> Result<RecordBatch> {
+        check_dictionary_pages(
+            &Arc::new(input.clone()),
+            self.reader_metadata.metadata(),
+            &self.row_groups,
+            &self.mask,
+            self.key,
+        )?;
         let reader =
             ParquetRecordBatchReaderBuilder::new_with_metadata(input, self.reader_metadata)
                 .with_projection(self.mask)
@@ -676,7 +759,7 @@ impl Decode<'_> {
 ///
 /// The reader only asks for bytes inside the column chunks it decodes, all of which are
 /// here; a request outside them is reported as an error, never answered with wrong bytes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct SparseFile {
     len: u64,
     /// `(offset, bytes)`, sorted by offset, non-overlapping.

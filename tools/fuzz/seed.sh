@@ -239,6 +239,20 @@ for path in files("fixtures/rows/*.jsonl")[:40]:
 for seed in files("fuzz/seeds/csv_input/*"):
     add("csv_input", read(seed))
 
+# JSON lines: the JSON objects the Rust tests hold (one per line and joined), and
+# hand-written ones.
+objects = []
+for source in rust_sources():
+    for s in rust_strings(read(source).decode("utf-8", "replace")):
+        if s.lstrip().startswith("{") and len(s) < 2000:
+            objects.append(s)
+for s in objects:
+    add("jsonl_input", s)
+if objects:
+    add("jsonl_input", "\n".join(objects[:50]) + "\n")
+for seed in files("fuzz/seeds/jsonl_input/*"):
+    add("jsonl_input", read(seed))
+
 for target in sorted(counts):
     print(f"seed: {target}: {counts[target]} seeds in {os.path.relpath(os.path.join(corpus, target), root)}")
 PY
