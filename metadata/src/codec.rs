@@ -400,14 +400,40 @@ pub fn decode(bytes: &[u8], format: MetadataFormat, key: &str) -> Result<Dataset
     from_raw(raw, format, key)
 }
 
+/// Decompresses one zstd frame that declares its content size.
+///
+/// The declared size is read from the file, so it only bounds the output: the buffer grows
+/// with what the frame really decompresses to, and a corrupt header claiming exabytes costs
+/// nothing (a one-step `bulk::decompress` would allocate the claim up front and abort).
 fn decompress(bytes: &[u8], key: &str) -> Result<Vec<u8>> {
-    zstd::bulk::decompress(bytes, max_decompressed_size(bytes, key)?)
-        .map_err(|e| Error::corrupt(key, format!("invalid zstd frame: {e}")))
+    use std::io::Read as _;
+    let declared = declared_content_size(bytes, key)?;
+    let invalid = |e: std::io::Error| Error::corrupt(key, format!("invalid zstd frame: {e}"));
+    let decoder = zstd::stream::read::Decoder::with_buffer(bytes).map_err(invalid)?;
+    let mut out = Vec::with_capacity(declared.min(bytes.len().saturating_mul(8)));
+    let limit = u64::try_from(declared)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    decoder
+        .single_frame()
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(invalid)?;
+    if out.len() != declared {
+        return Err(Error::corrupt(
+            key,
+            format!(
+                "zstd frame declares {declared} bytes but holds {}",
+                out.len()
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 /// The content size from the zstd frame header, which plateau always writes; without it the
 /// frame cannot be decompressed in one step (Python rejects it too).
-fn max_decompressed_size(bytes: &[u8], key: &str) -> Result<usize> {
+fn declared_content_size(bytes: &[u8], key: &str) -> Result<usize> {
     match zstd::zstd_safe::get_frame_content_size(bytes) {
         Ok(Some(size)) => usize::try_from(size)
             .map_err(|_| Error::corrupt(key, "zstd content size does not fit in memory")),

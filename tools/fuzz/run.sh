@@ -98,7 +98,11 @@ for i in "${!targets[@]}"; do
   mkdir -p "corpus/$target" "artifacts/$target"
   echo "fuzz: $target for ${run_seconds} s"
   status=0
-  "$bin" -max_total_time="$run_seconds" -timeout=30 -rss_limit_mb=2048 \
+  # Limits: the parquet crate sizes a page's decompression buffer from the page header and
+  # zero-fills it (up to 2 GiB for a corrupt 5 KB file, seconds of work in this debug-asserted
+  # build) before it finds the page corrupt; plateau then answers Error::Corrupt. Such inputs
+  # are slow, not crashes, so the limits leave room for them; anything beyond is reported.
+  "$bin" -max_total_time="$run_seconds" -timeout=60 -rss_limit_mb=4096 \
     -artifact_prefix="artifacts/$target/" -print_final_stats=1 \
     "corpus/$target" >"logs/$target.log" 2>&1 || status=$?
   done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "logs/$target.log" | tail -1 || true)
