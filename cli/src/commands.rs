@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use plateau_core::location::redact_url;
 use plateau_core::naming::{parse_metadata_key, MetadataFormat};
 use plateau_core::{Predicates, Scalar, Store, Value};
 use plateau_io_eager as eager;
@@ -43,7 +44,7 @@ pub fn run(cli: &Cli) -> CliResult {
     {
         validate::check_output_outside_store(&cli.store, output)?;
     }
-    let store = Store::from_url(&cli.store)?;
+    let store = Store::from_url_opts(&cli.store, cli.store_options.iter().cloned())?;
     let bar = Bar::for_stderr(cli.quiet);
     let log = Log {
         quiet: cli.quiet,
@@ -53,7 +54,7 @@ pub fn run(cli: &Cli) -> CliResult {
         retries: cli.retries,
     };
     match &cli.command {
-        Command::Demo { rows } => crate::demo::run(&store, &cli.store, *rows),
+        Command::Demo { rows } => crate::demo::run(&store, &redact_url(&cli.store), *rows),
         Command::List { json } => list(&store, *json),
         Command::Info {
             uuid,

@@ -41,10 +41,18 @@ Example:
 #[derive(Parser, Debug)]
 #[command(name = "plateau", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The store: a path, file:///abs/path, hfs://path or memory:// (cloud schemes need the
-    /// matching build feature).
+    /// The store: a path, file:///abs/path, memory://, s3://BUCKET/PREFIX, az://CONTAINER/PREFIX,
+    /// abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PREFIX, gs://BUCKET/PREFIX, or Python
+    /// plateau's minimalkv URLs (hs3://KEY:SECRET@HOST:PORT/BUCKET?is_secure=false,
+    /// hazure://ACCOUNT:KEY@CONTAINER, hfs://PATH). Cloud stores read AWS_*, AZURE_* and
+    /// GOOGLE_* environment variables (prefer them to secrets in URLs).
     #[arg(long, env = "PLATEAU_STORE", default_value = ".", global = true)]
     pub store: String,
+    /// An object_store option for a cloud store, e.g. `aws_endpoint=http://127.0.0.1:9000`
+    /// (repeatable; overrides the URL and the environment).
+    #[arg(long = "store-option", value_name = "KEY=VALUE", global = true,
+          value_parser = parse_store_option)]
+    pub store_options: Vec<(String, String)>,
     /// Print only results (no summaries or progress bars on stderr). Progress bars are
     /// drawn only when stderr is a terminal.
     #[arg(long, short, global = true)]
@@ -476,6 +484,16 @@ fn one_line(message: &str) -> String {
             }
         })
         .collect()
+}
+
+/// `KEY=VALUE` of `--store-option`.
+fn parse_store_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 /// Parses the command line (exiting with clap's usage error, code 2, on bad syntax).

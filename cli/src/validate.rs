@@ -32,42 +32,10 @@ pub fn check_options(command: &Command) -> CliResult {
 
 /// The directory of a local store (a path, `file://`, `hfs://` or `fs://`), as given.
 fn local_root(store: &str) -> Option<PathBuf> {
-    let Some((scheme, rest)) = store.split_once("://") else {
-        return Some(PathBuf::from(store));
-    };
-    match scheme.to_ascii_lowercase().as_str() {
-        "hfs" | "fs" => Some(PathBuf::from(rest)),
-        "file" => {
-            // file:///abs/path or file://localhost/abs/path, percent-escapes decoded.
-            let path = rest.strip_prefix("localhost").unwrap_or(rest);
-            Some(PathBuf::from(percent_decode(path)))
-        }
+    match plateau_core::StoreLocation::parse(store) {
+        Ok(plateau_core::StoreLocation::Local(path)) => Some(path),
         _ => None,
     }
-}
-
-/// `%XX` escapes of a URL path decoded (invalid escapes kept as they are).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The uuid argument of `command`, if it has one.

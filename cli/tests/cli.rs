@@ -1492,3 +1492,46 @@ fn retries_option() {
     let rows = ok(&store, &["read", "t", "--format", "csv"]);
     assert_eq!(rows.lines().count(), 5, "{rows}");
 }
+
+#[test]
+fn store_urls_options_and_redaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path();
+    // An option the backend does not know is named, with the URL's secret redacted.
+    fails(
+        Path::new("hs3://KEY:SECRET@127.0.0.1:1/bucket?is_secure=false"),
+        &["--store-option", "bogus_option=1", "list"],
+        5,
+        &["`bogus_option`", "hs3://KEY:***@127.0.0.1:1/bucket"],
+    );
+    let output = plateau(
+        Path::new("hs3://KEY:SECRET@127.0.0.1:1/bucket"),
+        &["--store-option", "bogus_option=1", "list"],
+    );
+    assert!(!stderr(&output).contains("SECRET"), "{}", stderr(&output));
+    // Malformed URLs say why, not "needs a feature".
+    fails(
+        Path::new("hgcs://not-base64!@bucket"),
+        &["list"],
+        5,
+        &["not base64", "hgcs://***@bucket"],
+    );
+    fails(
+        Path::new("hs3://K:S@host/b?is_sts_credentials=true"),
+        &["list"],
+        5,
+        &["STS"],
+    );
+    // Options are for cloud stores.
+    std::fs::create_dir_all(local.join("s")).unwrap();
+    fails(
+        &local.join("s"),
+        &["--store-option", "aws_region=x", "list"],
+        5,
+        &["cloud stores only"],
+    );
+    // A malformed option is a usage error.
+    let output = plateau(local, &["--store-option", "novalue", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("KEY=VALUE"));
+}

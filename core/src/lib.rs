@@ -19,7 +19,9 @@
 //! predicates.validate().unwrap();
 //! ```
 
+mod cloud;
 pub mod error;
+pub mod location;
 pub mod naming;
 pub mod partition_value;
 pub mod predicate;
@@ -30,6 +32,7 @@ pub mod store;
 pub mod temporal;
 
 pub use error::{Error, Result};
+pub use location::StoreLocation;
 pub use predicate::{Conjunction, Literal, Op, Predicates, Value};
 pub use scalar::Scalar;
 pub use store::{Store, StoreObject};

@@ -35,6 +35,7 @@ use object_store::{
 use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
+use crate::location::{redact_url, StoreLocation};
 
 /// The shared I/O runtime. Two workers suffice: the work is waiting on I/O, not computing.
 fn runtime() -> Result<&'static Runtime> {
@@ -201,63 +202,71 @@ impl Store {
         })
     }
 
-    /// Opens a store from a URL.
+    /// Opens a store from a URL (the forms are listed in [`crate::location`]): a plain path,
+    /// `file://`, `memory://`, object_store's `s3://`, `az://`, `abfss://`, `gs://` URLs, and
+    /// the minimalkv URLs of Python plateau (`hs3://KEY:SECRET@HOST:PORT/BUCKET`, `hazure://`,
+    /// `hgcs://`, `hfs://`, `hmemory://`). Cloud stores read the environment variables with
+    /// their backend's prefix (`AWS_`, `AZURE_`, `GOOGLE_`) and need the cargo feature `aws`,
+    /// `azure` or `gcp`.
     ///
-    /// Accepted: a plain path (`./data`, `/tmp/x`), `file:///abs/path`, `memory://`, and
-    /// plateau's (minimalkv's) `hfs:///abs/path`, `hfs://rel/path` and `hmemory://`.
-    /// Cloud schemes (`s3://`, `az://`, `abfs://`, `gs://`, `hs3://`) need the cargo features
-    /// `aws`, `azure` or `gcp` and are otherwise rejected with [`Error::Unsupported`].
+    /// # Errors
+    /// See [`Store::from_url_opts`].
     pub fn from_url(url: &str) -> Result<Self> {
-        let (scheme, rest) = match url.split_once("://") {
-            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-            None => return Self::local(url),
-        };
-        match scheme.as_str() {
-            "memory" | "hmemory" => Ok(Self::memory()),
-            "file" => {
-                let parsed = url::Url::parse(url)
-                    .map_err(|e| Error::invalid_input(format!("invalid store URL `{url}`: {e}")))?;
-                let path = parsed.to_file_path().map_err(|_| {
-                    Error::invalid_input(format!("`{url}` does not name a local path"))
-                })?;
-                Self::local(path)
-            }
-            // minimalkv's `hfs://` takes the rest verbatim as a path (absolute with a third `/`).
-            "hfs" | "fs" => Self::local(rest),
-            "s3" | "hs3" | "az" | "abfs" | "abfss" | "azure" | "gs" | "gcs" => {
-                Self::from_cloud_url(&scheme, url)
-            }
-            other => Err(Error::invalid_input(format!(
-                "unsupported store URL scheme `{other}` in `{url}`"
-            ))),
-        }
+        Self::from_url_opts(url, std::iter::empty::<(String, String)>())
     }
 
-    #[allow(unused_variables)]
-    fn from_cloud_url(scheme: &str, url: &str) -> Result<Self> {
-        let feature = match scheme {
-            "s3" | "hs3" => "aws",
-            "gs" | "gcs" => "gcp",
-            _ => "azure",
-        };
-        #[cfg(any(feature = "aws", feature = "azure", feature = "gcp"))]
-        {
-            let normalized = if scheme == "hs3" {
-                format!("s3://{}", &url[url.find("://").map_or(0, |p| p + 3)..])
-            } else {
-                url.to_owned()
-            };
-            let parsed = url::Url::parse(&normalized)
-                .map_err(|e| Error::invalid_input(format!("invalid store URL `{url}`: {e}")))?;
-            if let Ok((backend, path)) = object_store::parse_url_opts(&parsed, std::env::vars()) {
-                let mut store = Self::new(Arc::from(backend), path.as_ref());
-                store.url = url.to_owned();
-                return Ok(store);
+    /// Opens a store from a URL with object_store configuration options (e.g.
+    /// `("aws_endpoint", "http://127.0.0.1:9000")`), which override the URL's and the
+    /// environment's. [`Store::url`] shows the URL with its secrets redacted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a URL that cannot be parsed, an option key the backend does
+    /// not know, options for a local or memory store, or a configuration the backend rejects;
+    /// [`Error::Unsupported`] for a cloud URL without its cargo feature. Messages show the URL
+    /// redacted.
+    pub fn from_url_opts<I, K, V>(url: &str, options: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut location = StoreLocation::parse(url)?;
+        let options: Vec<(String, String)> = options
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        match &mut location {
+            StoreLocation::Cloud(cloud) => cloud.options.extend(options),
+            _ if !options.is_empty() => {
+                return Err(Error::invalid_input(format!(
+                    "store options apply to cloud stores only, not to `{}`",
+                    redact_url(url)
+                )))
+            }
+            _ => {}
+        }
+        let mut store = Self::from_location(&location, &redact_url(url))?;
+        if matches!(location, StoreLocation::Cloud(_)) {
+            store.url = redact_url(url);
+        }
+        Ok(store)
+    }
+
+    /// Opens a parsed location; `display` names it in errors (pass a redacted URL).
+    ///
+    /// # Errors
+    /// As [`Store::from_url_opts`].
+    pub fn from_location(location: &StoreLocation, display: &str) -> Result<Self> {
+        match location {
+            StoreLocation::Memory => Ok(Self::memory()),
+            StoreLocation::Local(path) => Self::local(path.clone()),
+            StoreLocation::Cloud(cloud) => {
+                let backend = crate::cloud::open(cloud, display)?;
+                let mut store = Self::new(backend, cloud.prefix.as_str());
+                store.url = display.to_owned();
+                Ok(store)
             }
         }
-        Err(Error::unsupported(format!(
-            "store URL `{url}` needs plateau built with the `{feature}` feature"
-        )))
     }
 
     /// The URL or description of the store.
