@@ -99,3 +99,6 @@ impl Driver for EagerDriver {
 }
 
 plateau_testing::suite_tests!(crate::EagerDriver);
+// Every suite again on S3 (moto) and Azure Blob (Azurite): `servers::<suite>::{s3,azure}`,
+// ignored unless run with `--ignored` next to tools/servers/start.sh (as .ci/run does).
+plateau_testing::suite_tests!(servers crate::EagerDriver);

@@ -39,12 +39,24 @@ pub use stores::{Fault, FaultStore, StoreKind, TempStore};
 /// `<suite>::memory::<test>` and `<suite>::local::<test>`, each calling
 /// `plateau_testing::suites::<suite>::<test>(&DRIVER, kind)`.
 ///
+/// `suite_tests!(servers DRIVER)` generates the same for the protocol servers, as
+/// `servers::<suite>::{s3,azure}::<test>`, marked `#[ignore]`: they need the servers of
+/// `tools/servers/start.sh` and its environment, and run with `cargo test -- --ignored`.
+///
 /// The argument is an expression that builds the driver; use absolute paths
 /// (`crate::EagerDriver`), because it is evaluated inside the generated modules.
 #[macro_export]
 macro_rules! suite_tests {
     ($driver:expr) => {
-        $crate::suite_tests!(@suite $driver, read, [
+        $crate::suite_tests!(@lists $driver, local_kinds);
+    };
+    (servers $driver:expr) => {
+        mod servers {
+            $crate::suite_tests!(@lists $driver, server_kinds);
+        }
+    };
+    (@lists $driver:expr, $kinds:ident) => {
+        $crate::suite_tests!(@$kinds $driver, read, [
                 test_store_input_types,
                 test_read_dataset_as_dataframes_predicate,
                 test_read_dataset_as_dataframes_predicate_with_partition_keys,
@@ -61,7 +73,7 @@ macro_rules! suite_tests {
                 test_string_roundtrip,
                 test_non_default_table_name_roundtrip,
             ]);
-        $crate::suite_tests!(@suite $driver, write, [
+        $crate::suite_tests!(@$kinds $driver, write, [
                 test_file_structure_dataset_v4,
                 test_file_structure_dataset_v4_partition_on,
                 test_store_dataframes_as_dataset,
@@ -75,7 +87,7 @@ macro_rules! suite_tests {
                 test_secondary_index_on_partition_column,
                 test_non_default_table_name_roundtrip,
             ]);
-        $crate::suite_tests!(@suite $driver, update, [
+        $crate::suite_tests!(@$kinds $driver, update, [
                 test_update_dataset_with_partitions,
                 test_update_dataset_with_partitions_reducer_partitions,
                 test_update_dataset_with_partitions_reducer_nonexistent,
@@ -92,7 +104,7 @@ macro_rules! suite_tests {
                 test_update_after_empty_partition_string_dtypes,
                 test_update_after_empty_partition_string_dtypes_categoricals,
             ]);
-        $crate::suite_tests!(@suite $driver, delete, [
+        $crate::suite_tests!(@$kinds $driver, delete, [
                 test_delete_dataset,
                 test_delete_single_dataset,
                 test_delete_only_dataset,
@@ -101,13 +113,13 @@ macro_rules! suite_tests {
                 test_delete_msgpack_dataset,
                 test_delete_dataset_without_partitions,
             ]);
-        $crate::suite_tests!(@suite $driver, gc, [
+        $crate::suite_tests!(@$kinds $driver, gc, [
                 test_garbage_collect_idempotent,
                 test_gc_tables,
                 test_gc_without_secondary_indices,
                 test_gc_without_partitions,
             ]);
-        $crate::suite_tests!(@suite $driver, index, [
+        $crate::suite_tests!(@$kinds $driver, index, [
                 test_build_indices,
                 test_create_index_from_inexistent_column_fails,
                 test_add_column_to_existing_index,
@@ -115,7 +127,7 @@ macro_rules! suite_tests {
                 test_empty_partitions,
                 test_build_index_on_partition_column_fails,
             ]);
-        $crate::suite_tests!(@suite $driver, commit, [
+        $crate::suite_tests!(@$kinds $driver, commit, [
                 test_commit_dataset_from_metapartition,
                 test_commit_dataset_from_nested_metapartition,
                 test_initial_commit,
@@ -124,7 +136,7 @@ macro_rules! suite_tests {
                 test_commit_dataset_add_metadata,
                 test_commit_dataset_raises_no_input,
             ]);
-        $crate::suite_tests!(@suite $driver, planning, [
+        $crate::suite_tests!(@$kinds $driver, planning, [
                 test_dispatch_metapartitions,
                 test_dispatch_metapartition_undefined_behaviour,
                 test_dispatch_metapartitions_query_partition_on,
@@ -135,7 +147,7 @@ macro_rules! suite_tests {
                 test_dispatch_metapartitions_sorted_dispatch_by,
                 test_dispatch_metapartitions_complex_or_predicates,
             ]);
-        $crate::suite_tests!(@suite $driver, crash, [
+        $crate::suite_tests!(@$kinds $driver, crash, [
                 test_store_is_atomic,
                 test_update_is_atomic,
                 test_delete_is_atomic,
@@ -144,7 +156,29 @@ macro_rules! suite_tests {
                 test_gc_is_safe,
             ]);
     };
-    (@suite $driver:expr, $suite:ident, [$($test:ident),* $(,)?]) => {
+    (@server_kinds $driver:expr, $suite:ident, [$($test:ident),* $(,)?]) => {
+        mod $suite {
+            mod s3 {
+                $(
+                    #[test]
+                    #[ignore = "needs an S3 server: tools/servers/start.sh, then --ignored"]
+                    fn $test() {
+                        $crate::suites::$suite::$test(&$driver, $crate::StoreKind::S3);
+                    }
+                )*
+            }
+            mod azure {
+                $(
+                    #[test]
+                    #[ignore = "needs an Azure Blob server: tools/servers/start.sh, then --ignored"]
+                    fn $test() {
+                        $crate::suites::$suite::$test(&$driver, $crate::StoreKind::Azure);
+                    }
+                )*
+            }
+        }
+    };
+    (@local_kinds $driver:expr, $suite:ident, [$($test:ident),* $(,)?]) => {
         mod $suite {
             mod memory {
                 $(

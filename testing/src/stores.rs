@@ -24,22 +24,43 @@ pub enum StoreKind {
     Memory,
     /// A local directory (deleted when the [`TempStore`] is dropped).
     Local,
+    /// An S3 server: a fresh key prefix under the store URL in `PLATEAU_TEST_S3_URL` (e.g.
+    /// `s3://plateau` with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`, … for a moto server; see
+    /// `tools/servers/`).
+    S3,
+    /// An Azure Blob server: a fresh key prefix under `PLATEAU_TEST_AZURE_URL` (e.g.
+    /// `az://plateau` with `AZURE_STORAGE_USE_EMULATOR` for Azurite).
+    Azure,
 }
 
 impl StoreKind {
-    /// Both kinds.
+    /// The kinds that need no server.
     pub const ALL: [StoreKind; 2] = [StoreKind::Memory, StoreKind::Local];
+
+    /// The kinds that need a protocol server (`tools/servers/start.sh`).
+    pub const SERVERS: [StoreKind; 2] = [StoreKind::S3, StoreKind::Azure];
+
+    /// The environment variable holding the base URL of a server kind.
+    pub fn url_variable(self) -> Option<&'static str> {
+        match self {
+            StoreKind::S3 => Some("PLATEAU_TEST_S3_URL"),
+            StoreKind::Azure => Some("PLATEAU_TEST_AZURE_URL"),
+            StoreKind::Memory | StoreKind::Local => None,
+        }
+    }
 
     /// A new, empty store of this kind.
     ///
     /// # Panics
-    /// If a temporary directory cannot be created (a broken test environment).
+    /// If a temporary directory cannot be created, or, for a server kind, its URL variable
+    /// is not set or the store cannot be opened (a broken test environment).
     pub fn fresh(self) -> TempStore {
         match self {
             StoreKind::Memory => {
                 let store = Store::memory();
                 TempStore {
                     backend: store.object_store(),
+                    prefix: String::new(),
                     store,
                     _dir: None,
                 }
@@ -51,11 +72,44 @@ impl StoreKind {
                 let store = Store::local(dir.path()).expect("a local store");
                 TempStore {
                     backend: store.object_store(),
+                    prefix: String::new(),
                     store,
                     _dir: Some(dir),
                 }
             }
+            StoreKind::S3 | StoreKind::Azure => {
+                let variable = self.url_variable().unwrap_or_default();
+                let base = std::env::var(variable).unwrap_or_else(|_| {
+                    panic!("{variable} is not set: start the servers with tools/servers/start.sh and source its env file")
+                });
+                // A fresh prefix per store: tests share the bucket and run in parallel.
+                let prefix = format!("t-{}", uuid::Uuid::new_v4().simple());
+                let url = format!("{}/{prefix}", base.trim_end_matches('/'));
+                let store =
+                    Store::from_url(&url).unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+                TempStore {
+                    backend: store.object_store(),
+                    prefix: store_prefix(&base, &prefix),
+                    store,
+                    _dir: None,
+                }
+            }
         }
+    }
+}
+
+/// The key prefix of `base`/`prefix` inside the bucket (`s3://bucket/a` + `t-1` → `a/t-1`).
+fn store_prefix(base: &str, prefix: &str) -> String {
+    let path = base
+        .split_once("://")
+        .map_or("", |(_, rest)| {
+            rest.split_once('/').map_or("", |(_, path)| path)
+        })
+        .trim_matches('/');
+    if path.is_empty() {
+        prefix.to_owned()
+    } else {
+        format!("{path}/{prefix}")
     }
 }
 
@@ -63,6 +117,8 @@ impl StoreKind {
 pub struct TempStore {
     store: Store,
     backend: Arc<dyn ObjectStore>,
+    /// The store's key prefix in `backend`.
+    prefix: String,
     _dir: Option<TempDir>,
 }
 
@@ -72,9 +128,9 @@ impl TempStore {
         &self.store
     }
 
-    /// A [`FaultStore`] over the same backend: what it writes, this store sees.
+    /// A [`FaultStore`] over the same backend and prefix: what it writes, this store sees.
     pub fn faulty(&self) -> FaultStore {
-        FaultStore::new(Arc::clone(&self.backend))
+        FaultStore::new(Arc::clone(&self.backend)).with_prefix(self.prefix.clone())
     }
 }
 
@@ -116,6 +172,7 @@ enum Verdict {
 #[derive(Clone)]
 pub struct FaultStore {
     inner: Arc<dyn ObjectStore>,
+    prefix: String,
     state: Arc<Mutex<State>>,
     update_lock: Arc<futures::lock::Mutex<()>>,
 }
@@ -139,14 +196,21 @@ impl FaultStore {
     pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
         Self {
             inner,
+            prefix: String::new(),
             state: Arc::new(Mutex::new(State::default())),
             update_lock: Arc::new(futures::lock::Mutex::new(())),
         }
     }
 
+    /// The same wrapper for a [`Store`] with key prefix `prefix` in the wrapped backend.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
     /// A plateau [`Store`] that goes through this wrapper.
     pub fn store(&self) -> Store {
-        Store::new(Arc::new(self.clone()), "")
+        Store::new(Arc::new(self.clone()), self.prefix.as_str())
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
