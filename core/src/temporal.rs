@@ -238,10 +238,10 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
     let local = date.and_time(time);
     let (utc, tz): (NaiveDateTime, Option<Arc<str>>) = match (zone_name, offset) {
         (Some(name), Some(off)) => {
-            Tz::parse(name)?;
+            let zone = Tz::parse(name)?;
             (
                 local - Duration::seconds(off.local_minus_utc().into()),
-                Some(name.into()),
+                Some(canonical_zone_name(name, &zone)),
             )
         }
         (Some(name), None) => {
@@ -249,7 +249,7 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
             let utc = zone
                 .local_to_utc(&local)
                 .ok_or_else(|| bad("local time does not exist in that zone"))?;
-            (utc, Some(name.into()))
+            (utc, Some(canonical_zone_name(name, &zone)))
         }
         (None, Some(off)) => (
             local - Duration::seconds(off.local_minus_utc().into()),
@@ -266,6 +266,16 @@ pub fn parse_timestamp(text: &str) -> Result<ParsedTimestamp> {
         .timestamp_nanos_opt()
         .ok_or_else(|| bad("out of the nanosecond range (1677-09-21 to 2262-04-11)"))?;
     Ok(ParsedTimestamp { nanos, tz })
+}
+
+/// The zone name a parsed timestamp keeps: fixed offsets in one spelling (`Z`, `+0100` and
+/// `+01:00:00` become `+00:00`, `+01:00`, `+01:00`), so that printing and parsing again gives
+/// the same value; IANA names as given.
+fn canonical_zone_name(name: &str, zone: &Tz) -> Arc<str> {
+    match zone {
+        Tz::Fixed(offset) => format_offset(offset.local_minus_utc()).into(),
+        Tz::Named(_) => name.into(),
+    }
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {
@@ -398,6 +408,15 @@ mod tests {
     #[test]
     fn zone_offsets_shift_the_instant() {
         let berlin = parse_timestamp("2020-01-01T01:00:00[Europe/Berlin]").unwrap();
+        for (text, zone) in [
+            ("2020-01-01T00:00[Z]", "+00:00"),
+            ("2020-01-01T00:00[+0100]", "+01:00"),
+            ("2020-01-01T00:00+01:00[+01:00:00]", "+01:00"),
+            ("2020-01-01T00:00[Europe/Berlin]", "Europe/Berlin"),
+        ] {
+            let parsed = parse_timestamp(text).unwrap();
+            assert_eq!(parsed.tz.as_deref(), Some(zone), "{text}");
+        }
         let utc = parse_timestamp("2020-01-01T00:00:00Z").unwrap();
         assert_eq!(berlin.nanos, utc.nanos);
         assert_eq!(utc.tz.as_deref(), Some("UTC"));
