@@ -375,7 +375,9 @@ fn format_name(format: MetadataFormat) -> &'static str {
 fn list(store: &Store, json: bool) -> CliResult {
     let mut rows: Vec<Json> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for key in store.list_keys("")? {
+    // Metadata files are the store root's objects: one delimiter listing, no walk over data.
+    for object in store.list_directory("")? {
+        let key = object.key;
         let Some((uuid, _)) = parse_metadata_key(&key) else {
             continue;
         };

@@ -25,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -480,11 +480,61 @@ impl Store {
     }
 
     /// Deletes every key; missing keys are not errors.
+    ///
+    /// Object stores get one streamed batch (`delete_stream`: S3's `DeleteObjects` takes 1,000
+    /// keys per request, Azure's blob batch 256); local disk deletes key by key, because each
+    /// key is checked for symbolic links first.
     pub fn delete_many(&self, keys: &[String]) -> Result<()> {
-        for key in keys {
-            self.delete(key)?;
+        if self.local.is_some() {
+            for key in keys {
+                self.delete(key)?;
+            }
+            return Ok(());
         }
-        Ok(())
+        let paths: Vec<object_store::Result<Path>> = keys
+            .iter()
+            .map(|key| self.path(key))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .map(Ok)
+            .collect();
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let inner = Arc::clone(&self.inner);
+        run(async move {
+            let mut results = inner.delete_stream(futures::stream::iter(paths).boxed());
+            while let Some(result) = results.next().await {
+                match result {
+                    Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The objects directly inside the directory `dir` (`""` for the store's root), sorted by
+    /// key: one delimiter listing, nothing below is walked. The metadata files of a store's
+    /// datasets are the objects of its root.
+    pub fn list_directory(&self, dir: &str) -> Result<Vec<StoreObject>> {
+        let dir = dir.trim_end_matches('/');
+        let list_path = if dir.is_empty() && self.prefix.is_empty() {
+            None
+        } else {
+            Some(self.path(dir)?)
+        };
+        let inner = Arc::clone(&self.inner);
+        let listing = run(async move { Ok(inner.list_with_delimiter(list_path.as_ref()).await?) })?;
+        let mut links = HashMap::new();
+        let mut objects = Vec::with_capacity(listing.objects.len());
+        for meta in &listing.objects {
+            if !self.behind_symlink(&meta.location, &mut links)? {
+                objects.push(self.object(meta));
+            }
+        }
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
     }
 
     /// Every object whose key starts with `prefix` (plain string prefix, as minimalkv's

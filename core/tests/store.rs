@@ -225,3 +225,34 @@ fn urls() {
         Err(Error::InvalidInput(_))
     ));
 }
+
+#[test]
+fn list_directory_lists_one_level_and_delete_many_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in [Store::memory(), Store::local(dir.path()).unwrap()] {
+        for key in ["a.json", "b.json", "u/table/x.parquet", "u/indices/i.parquet", "v/y"] {
+            store.put(key, b("v")).unwrap();
+        }
+        let root: Vec<String> = store
+            .list_directory("")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(root, ["a.json", "b.json"]);
+        let table: Vec<String> = store
+            .list_directory("u/table/")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(table, ["u/table/x.parquet"]);
+        store
+            .delete_many(&["a.json".into(), "u/table/x.parquet".into(), "missing".into()])
+            .unwrap();
+        assert_eq!(
+            store.list_keys("").unwrap(),
+            ["b.json", "u/indices/i.parquet", "v/y"]
+        );
+    }
+}
