@@ -44,7 +44,8 @@ pub fn run(cli: &Cli) -> CliResult {
     {
         validate::check_output_outside_store(&cli.store, output)?;
     }
-    let store = Store::from_url_opts(&cli.store, cli.store_options.iter().cloned())?;
+    let store = Store::from_url_opts(&cli.store, cli.store_options.iter().cloned())?
+        .with_last_writer_wins(cli.last_writer_wins);
     let bar = Bar::for_stderr(cli.quiet);
     let log = Log {
         quiet: cli.quiet,

@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long = "store-option", value_name = "KEY=VALUE", global = true,
           value_parser = parse_store_option)]
     pub store_options: Vec<(String, String)>,
+    /// Write to a store that cannot make commits atomic (e.g. S3 with
+    /// aws_conditional_put=disabled), accepting that concurrent writers may overwrite each
+    /// other's commits. Without it such a store refuses every write before the first byte.
+    #[arg(long, global = true)]
+    pub last_writer_wins: bool,
     /// Print only results (no summaries or progress bars on stderr). Progress bars are
     /// drawn only when stderr is a terminal.
     #[arg(long, short, global = true)]

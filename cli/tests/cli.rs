@@ -1535,3 +1535,51 @@ fn store_urls_options_and_redaction() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("KEY=VALUE"));
 }
+
+/// On S3 with conditional puts disabled, commits cannot be atomic: every write is refused
+/// before the first byte unless `--last-writer-wins` is given.
+#[test]
+#[ignore = "needs the S3 server: tools/servers/start.sh, then --ignored"]
+fn s3_without_conditional_puts_refuses_writes_unless_last_writer_wins() {
+    let base = std::env::var("PLATEAU_TEST_S3_URL").expect("PLATEAU_TEST_S3_URL");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let url = format!("{base}/lww-{}-{nanos}", std::process::id());
+    let store = Path::new(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "a,b\n1,x\n2,y\n").unwrap();
+    let csv = csv.to_str().unwrap();
+    let disabled = ["--store-option", "aws_conditional_put=disabled"];
+    let args = |rest: &[&'static str]| -> Vec<&str> {
+        disabled
+            .iter()
+            .copied()
+            .chain(rest.iter().copied())
+            .collect()
+    };
+    let mut write = args(&["write", "t"]);
+    write.push(csv);
+    fails(
+        store,
+        &write,
+        5,
+        &["cannot make commits atomic", "nothing was written"],
+    );
+    // Nothing of the dataset exists, in any store view.
+    let list = ok(store, &["list"]);
+    assert_eq!(list.lines().count(), 1, "{list}");
+    let mut write = args(&["--last-writer-wins", "write", "t"]);
+    write.push(csv);
+    ok(store, &write);
+    let mut update = args(&["--last-writer-wins", "update", "t"]);
+    update.push(csv);
+    ok(store, &update);
+    let rows = ok(store, &["read", "t", "--format", "csv"]);
+    assert_eq!(rows.lines().count(), 5, "{rows}");
+    // Reading needs no conditional writes.
+    let read = args(&["read", "t", "--format", "csv"]);
+    assert_eq!(ok(store, &read), rows);
+}

@@ -14,12 +14,29 @@ use crate::error::{Error, Result};
 #[allow(unused_imports)] // CloudBackend's variants are matched only with a cloud feature.
 use crate::location::{CloudBackend, CloudLocation};
 
+/// An opened backend.
+pub(crate) struct Opened {
+    pub(crate) backend: Arc<dyn ObjectStore>,
+    /// Why the backend cannot write conditionally, if it is configured so.
+    pub(crate) without_conditional_writes: Option<String>,
+}
+
+impl Opened {
+    #[cfg(any(feature = "aws", feature = "azure", feature = "gcp"))]
+    fn conditional(backend: impl ObjectStore) -> Self {
+        Self {
+            backend: Arc::new(backend),
+            without_conditional_writes: None,
+        }
+    }
+}
+
 /// The backend for `location`; `display` (the redacted URL) names it in errors.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for an unknown option key or a configuration the builder rejects;
 /// [`Error::Unsupported`] when the backend's cargo feature is not enabled.
-pub(crate) fn open(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectStore>> {
+pub(crate) fn open(location: &CloudLocation, display: &str) -> Result<Opened> {
     match location.backend {
         #[cfg(feature = "aws")]
         CloudBackend::S3 => open_s3(location, display),
@@ -57,7 +74,7 @@ fn cannot_open(display: &str, err: object_store::Error) -> Error {
 }
 
 #[cfg(feature = "aws")]
-fn open_s3(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectStore>> {
+fn open_s3(location: &CloudLocation, display: &str) -> Result<Opened> {
     use crate::location::with_bucket_suffix;
     use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 
@@ -79,12 +96,19 @@ fn open_s3(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectStor
         let bucket = location.url.trim_start_matches("s3://");
         builder = builder.with_url(format!("s3://{}", with_bucket_suffix(bucket, &access_key)));
     }
+    let disabled = builder
+        .get_config_value(&AmazonS3ConfigKey::ConditionalPut)
+        .is_some_and(|value| value.trim() == "disabled");
     let store = builder.build().map_err(|e| cannot_open(display, e))?;
-    Ok(Arc::new(store))
+    Ok(Opened {
+        backend: Arc::new(store),
+        without_conditional_writes: disabled
+            .then(|| "its conditional puts are disabled (aws_conditional_put=disabled)".to_owned()),
+    })
 }
 
 #[cfg(feature = "azure")]
-fn open_azure(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectStore>> {
+fn open_azure(location: &CloudLocation, display: &str) -> Result<Opened> {
     use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
     let mut builder = MicrosoftAzureBuilder::from_env().with_url(location.url.clone());
@@ -96,11 +120,11 @@ fn open_azure(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectS
         builder = builder.with_config(parsed, value.clone());
     }
     let store = builder.build().map_err(|e| cannot_open(display, e))?;
-    Ok(Arc::new(store))
+    Ok(Opened::conditional(store))
 }
 
 #[cfg(feature = "gcp")]
-fn open_gcs(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectStore>> {
+fn open_gcs(location: &CloudLocation, display: &str) -> Result<Opened> {
     use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 
     let mut builder = GoogleCloudStorageBuilder::from_env().with_url(location.url.clone());
@@ -112,5 +136,5 @@ fn open_gcs(location: &CloudLocation, display: &str) -> Result<Arc<dyn ObjectSto
         builder = builder.with_config(parsed, value.clone());
     }
     let store = builder.build().map_err(|e| cannot_open(display, e))?;
-    Ok(Arc::new(store))
+    Ok(Opened::conditional(store))
 }

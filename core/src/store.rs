@@ -109,6 +109,9 @@ enum ConditionalUpdate {
     Native,
     /// Local disk: an OS lock file under this directory guards compare-then-write.
     LockFile(PathBuf),
+    /// The backend is configured without conditional writes (the reason says how); commits
+    /// cannot be atomic.
+    Unavailable(String),
 }
 
 /// A blob store holding plateau datasets.
@@ -123,6 +126,9 @@ pub struct Store {
     /// The backend again, for local disk: to map keys to files (symbolic links, interrupted
     /// uploads).
     local: Option<Arc<LocalFileSystem>>,
+    /// Writes to a store without conditional writes are allowed, with commits degraded to
+    /// compare-then-write (see [`Store::with_last_writer_wins`]).
+    last_writer_wins: bool,
 }
 
 impl fmt::Debug for Store {
@@ -152,6 +158,7 @@ impl Store {
             prefix,
             conditional_update: ConditionalUpdate::Native,
             local: None,
+            last_writer_wins: false,
         }
     }
 
@@ -199,6 +206,7 @@ impl Store {
             url: format!("file://{}", root.display()),
             conditional_update: ConditionalUpdate::LockFile(root.join(".plateau-locks")),
             local: Some(backend),
+            last_writer_wins: false,
         })
     }
 
@@ -261,9 +269,12 @@ impl Store {
             StoreLocation::Memory => Ok(Self::memory()),
             StoreLocation::Local(path) => Self::local(path.clone()),
             StoreLocation::Cloud(cloud) => {
-                let backend = crate::cloud::open(cloud, display)?;
-                let mut store = Self::new(backend, cloud.prefix.as_str());
+                let opened = crate::cloud::open(cloud, display)?;
+                let mut store = Self::new(opened.backend, cloud.prefix.as_str());
                 store.url = display.to_owned();
+                if let Some(reason) = opened.without_conditional_writes {
+                    store.conditional_update = ConditionalUpdate::Unavailable(reason);
+                }
                 Ok(store)
             }
         }
@@ -391,7 +402,44 @@ impl Store {
         }
     }
 
+    /// Refuses to change a store whose commits cannot be atomic, unless the caller accepted
+    /// that: the first write of any operation fails, so nothing is written.
+    fn check_writable(&self) -> Result<()> {
+        match &self.conditional_update {
+            ConditionalUpdate::Unavailable(reason) if !self.last_writer_wins => {
+                Err(Error::unsupported(format!(
+                    "store `{}` cannot make commits atomic: {reason}; nothing was written. \
+                     Enable conditional writes, or accept that concurrent writers may \
+                     overwrite each other's commits (CLI --last-writer-wins, \
+                     Store::with_last_writer_wins)",
+                    self.url
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a commit to this store is atomic (compare-and-swap); `false` only for a
+    /// backend configured without conditional writes.
+    pub fn has_atomic_commits(&self) -> bool {
+        !matches!(self.conditional_update, ConditionalUpdate::Unavailable(_))
+    }
+
+    /// Allows writing to a store without conditional writes (e.g. S3 with
+    /// `aws_conditional_put=disabled`): `put_if_absent` and `put_if_match` then compare and
+    /// write in two requests, so a concurrent writer's commit can be lost (Python plateau's
+    /// behaviour on every store). Without this, every write to such a store fails before the
+    /// first byte. No effect on stores with conditional writes.
+    pub fn with_last_writer_wins(mut self, allow: bool) -> Self {
+        self.last_writer_wins = allow;
+        self
+    }
+
     fn put_mode(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<ObjectVersion> {
+        self.check_writable()?;
+        if matches!(self.conditional_update, ConditionalUpdate::Unavailable(_)) {
+            return self.put_compare_then_write(key, bytes, mode);
+        }
         let path = self.path(key)?;
         let inner = Arc::clone(&self.inner);
         let key_owned = key.to_owned();
@@ -404,6 +452,46 @@ impl Store {
                 .put_opts(&path, PutPayload::from(bytes), opts)
                 .await
                 .map_err(|e| conflict_key(e, &key_owned))?;
+            Ok(ObjectVersion {
+                e_tag: result.e_tag,
+                version: result.version,
+            })
+        })
+    }
+
+    /// `mode` emulated by a HEAD and a plain PUT (last writer wins between the two).
+    fn put_compare_then_write(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        mode: PutMode,
+    ) -> Result<ObjectVersion> {
+        let conflict = |message: &str| Error::CommitConflict {
+            key: key.to_owned(),
+            message: message.to_owned(),
+        };
+        match &mode {
+            PutMode::Overwrite => {}
+            PutMode::Create => {
+                if self.exists(key)? {
+                    return Err(conflict("object exists"));
+                }
+            }
+            PutMode::Update(expected) => match self.head(key) {
+                Ok(object)
+                    if object.version.e_tag == expected.e_tag
+                        && object.version.version == expected.version => {}
+                Ok(_) => return Err(conflict("object changed since it was read")),
+                Err(Error::NotFound { .. }) => {
+                    return Err(conflict("object was deleted since it was read"))
+                }
+                Err(e) => return Err(e),
+            },
+        }
+        let path = self.path(key)?;
+        let inner = Arc::clone(&self.inner);
+        run(async move {
+            let result = inner.put(&path, PutPayload::from(bytes)).await?;
             Ok(ObjectVersion {
                 e_tag: result.e_tag,
                 version: result.version,
@@ -431,7 +519,7 @@ impl Store {
         expected: &ObjectVersion,
     ) -> Result<ObjectVersion> {
         match &self.conditional_update {
-            ConditionalUpdate::Native => self.put_mode(
+            ConditionalUpdate::Native | ConditionalUpdate::Unavailable(_) => self.put_mode(
                 key,
                 bytes,
                 PutMode::Update(UpdateVersion {
@@ -466,6 +554,7 @@ impl Store {
     /// lies below a symbolic link to a directory is left alone: deleting never follows links
     /// out of the store.
     pub fn delete(&self, key: &str) -> Result<()> {
+        self.check_writable()?;
         let path = self.path(key)?;
         if self.behind_symlink(&path, &mut HashMap::new())? {
             return Ok(());
@@ -485,6 +574,7 @@ impl Store {
     /// keys per request, Azure's blob batch 256); local disk deletes key by key, because each
     /// key is checked for symbolic links first.
     pub fn delete_many(&self, keys: &[String]) -> Result<()> {
+        self.check_writable()?;
         if self.local.is_some() {
             for key in keys {
                 self.delete(key)?;
@@ -607,7 +697,7 @@ impl Store {
     fn local_root(&self) -> Option<PathBuf> {
         match &self.conditional_update {
             ConditionalUpdate::LockFile(locks) => locks.parent().map(PathBuf::from),
-            ConditionalUpdate::Native => None,
+            ConditionalUpdate::Native | ConditionalUpdate::Unavailable(_) => None,
         }
     }
 

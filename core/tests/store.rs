@@ -230,7 +230,13 @@ fn urls() {
 fn list_directory_lists_one_level_and_delete_many_batches() {
     let dir = tempfile::tempdir().unwrap();
     for store in [Store::memory(), Store::local(dir.path()).unwrap()] {
-        for key in ["a.json", "b.json", "u/table/x.parquet", "u/indices/i.parquet", "v/y"] {
+        for key in [
+            "a.json",
+            "b.json",
+            "u/table/x.parquet",
+            "u/indices/i.parquet",
+            "v/y",
+        ] {
             store.put(key, b("v")).unwrap();
         }
         let root: Vec<String> = store
@@ -248,7 +254,11 @@ fn list_directory_lists_one_level_and_delete_many_batches() {
             .collect();
         assert_eq!(table, ["u/table/x.parquet"]);
         store
-            .delete_many(&["a.json".into(), "u/table/x.parquet".into(), "missing".into()])
+            .delete_many(&[
+                "a.json".into(),
+                "u/table/x.parquet".into(),
+                "missing".into(),
+            ])
             .unwrap();
         assert_eq!(
             store.list_keys("").unwrap(),
