@@ -175,6 +175,28 @@ pub fn run(cli: &Cli) -> CliResult {
             crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
+        Command::Copy {
+            uuid,
+            to,
+            to_options,
+            as_uuid,
+        } => {
+            let target = Store::from_url_opts(to, to_options.iter().cloned())?
+                .with_last_writer_wins(cli.last_writer_wins);
+            let mut options = plateau_io::copy::CopyOptions::new();
+            if let Some(new_uuid) = as_uuid {
+                options = options.target_uuid(new_uuid.clone());
+            }
+            let report = plateau_io::copy::copy_dataset(&store, uuid, &target, &options)?;
+            log.say(format!(
+                "copied dataset `{uuid}` to `{}` as `{}`: {} files, {} bytes",
+                redact_url(to),
+                as_uuid.as_deref().unwrap_or(uuid),
+                report.files,
+                report.bytes
+            ));
+            Ok(())
+        }
         Command::Delete { uuid, min_age } => {
             let factory = maintenance_factory(&store, uuid)?;
             let had_metadata = factory.exists()?;

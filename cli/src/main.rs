@@ -370,6 +370,25 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
         min_age: std::time::Duration,
     },
+    /// Copy a dataset to another store, or under another uuid: data and index files first,
+    /// verified by size, the metadata file last (never over an existing dataset).
+    #[command(
+        after_help = "Examples:\n  plateau --store ./demo-store copy demo --to s3://bucket/prefix\n  \
+        plateau --store ./demo-store copy demo --to ./demo-store --as demo-copy"
+    )]
+    Copy {
+        /// The dataset uuid.
+        uuid: String,
+        /// The target store (any --store URL).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// An object_store option of the target store (repeatable), as --store-option.
+        #[arg(long = "to-option", value_name = "KEY=VALUE", value_parser = parse_store_option)]
+        to_options: Vec<(String, String)>,
+        /// The uuid of the copy (default: the same).
+        #[arg(long = "as", value_name = "NEW_UUID")]
+        as_uuid: Option<String>,
+    },
 }
 
 /// A duration as `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`, or `0`.

@@ -53,7 +53,8 @@ fn command_uuid(command: &Command) -> Option<&str> {
         | Command::Gc { uuid, .. }
         | Command::Stats { uuid, .. }
         | Command::Check { uuid }
-        | Command::Delete { uuid, .. } => Some(uuid),
+        | Command::Delete { uuid, .. }
+        | Command::Copy { uuid, .. } => Some(uuid),
     }
 }
 

@@ -41,6 +41,7 @@
 //! ```
 
 pub mod commit;
+pub mod copy;
 pub mod maintenance;
 pub mod metapartition;
 pub mod partition;
