@@ -30,7 +30,8 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
-    ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
+    GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    UpdateVersion,
 };
 use tokio::runtime::Runtime;
 
@@ -280,6 +281,11 @@ impl Store {
         }
     }
 
+    /// The key prefix in front of every key in the backend (without leading or trailing `/`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The URL or description of the store.
     pub fn url(&self) -> &str {
         &self.url
@@ -364,6 +370,39 @@ impl Store {
                 .await
                 .map_err(|e| not_found_as(e, &key_owned))
         })
+    }
+
+    /// The last `n` bytes of the object (all of it if it is smaller) and the object's size,
+    /// in one request where the backend takes suffix ranges (S3, GCS, local disk, memory);
+    /// Azure, which does not, costs a HEAD and a ranged GET.
+    pub fn get_tail(&self, key: &str, n: u64) -> Result<(Bytes, u64)> {
+        let path = self.path(key)?;
+        let inner = Arc::clone(&self.inner);
+        let key_owned = key.to_owned();
+        let suffix = run(async move {
+            let options = GetOptions {
+                range: Some(GetRange::Suffix(n)),
+                ..Default::default()
+            };
+            match inner.get_opts(&path, options).await {
+                Ok(result) => {
+                    let size = result.meta.size;
+                    let bytes = result
+                        .bytes()
+                        .await
+                        .map_err(|e| not_found_as(e, &key_owned))?;
+                    Ok(Some((bytes, size)))
+                }
+                Err(object_store::Error::NotSupported { .. }) => Ok(None),
+                Err(e) => Err(not_found_as(e, &key_owned)),
+            }
+        })?;
+        if let Some(found) = suffix {
+            return Ok(found);
+        }
+        let size = self.head(key)?.size;
+        let bytes = self.get_range(key, size.saturating_sub(n)..size)?;
+        Ok((bytes, size))
     }
 
     /// Several byte ranges of the object; remote backends coalesce nearby ranges.

@@ -3,11 +3,13 @@
 //!
 //! # Reading from a store
 //!
-//! [`ParquetSerializer::restore`] makes at most four store calls, whatever the file size:
+//! [`ParquetSerializer::restore`] makes at most three store calls, whatever the file size:
 //!
-//! 1. `HEAD` for the size, then one ranged `GET` of the last [`FOOTER_PREFETCH`] bytes, which
-//!    holds the footer of all but very wide files (a larger footer is fetched once more with
-//!    its exact size). A file no larger than the prefetch is fetched whole instead.
+//! 1. One suffix `GET` of the last [`FOOTER_PREFETCH`] bytes ([`Store::get_tail`], which also
+//!    tells the file size: no `HEAD`; Azure, which lacks suffix ranges, costs a `HEAD` and a
+//!    ranged `GET`). It holds the footer of all but very wide files (a larger footer is
+//!    fetched once more with its exact size); a file no larger than the prefetch arrives
+//!    whole.
 //! 2. Row groups are chosen from the footer's statistics, and the byte ranges of the
 //!    projected column chunks of those row groups (only those) are fetched with one
 //!    [`Store::get_ranges`] call, which remote backends coalesce into few requests.
@@ -233,15 +235,14 @@ impl ParquetSerializer {
             // Every byte is needed: one GET beats footer-then-chunks.
             return self.deserialize(store.get(key)?, key, options);
         }
-        let size = store.head(key)?.size;
+        // One suffix request gives the footer and the file size (no HEAD); a file no larger
+        // than the prefetch arrives whole.
+        let (tail, size) = store.get_tail(key, FOOTER_PREFETCH)?;
         if size <= FOOTER_PREFETCH {
-            // The footer prefetch would fetch the whole file anyway.
-            return self.deserialize(store.get(key)?, key, options);
+            return self.deserialize(tail, key, options);
         }
-        let prefetch = FOOTER_PREFETCH;
-        let tail = store.get_range(key, size - prefetch..size)?;
         let mut tail = Tail {
-            start: size - prefetch,
+            start: size - tail.len() as u64,
             bytes: tail,
         };
         let mut reader = ParquetMetaDataReader::new();

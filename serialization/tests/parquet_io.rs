@@ -57,8 +57,9 @@ fn chunk(meta: &ParquetMetaData, rg: usize, column: usize) -> Range<u64> {
     start..start + len
 }
 
-fn tail_read(size: u64) -> Read {
-    Read::Range(size - FOOTER_PREFETCH..size)
+/// The footer prefetch: one suffix GET, which also tells the size (no HEAD).
+fn tail_read() -> Read {
+    Read::Suffix(FOOTER_PREFETCH)
 }
 
 #[test]
@@ -84,9 +85,9 @@ fn projection_fetches_only_the_projected_chunks() {
     let expected: Vec<Range<u64>> = (0..10).map(|rg| chunk(&meta, rg, 1)).collect();
     // The last chunk may lie inside the prefetched tail and is then not fetched again.
     let reads = recording.take();
-    assert_eq!(reads[..2], [Read::Head, tail_read(size)]);
-    assert_eq!(reads.len(), 3, "{reads:?}");
-    let Read::Ranges(fetched) = &reads[2] else {
+    assert_eq!(reads[..1], [tail_read()]);
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    let Read::Ranges(fetched) = &reads[1] else {
         panic!("expected one get_ranges call, got {reads:?}")
     };
     let tail_start = size - FOOTER_PREFETCH;
@@ -102,7 +103,6 @@ fn projection_fetches_only_the_projected_chunks() {
 fn pruned_row_groups_are_not_fetched() {
     let (recording, store) = RecordingStore::new();
     let key = write_large(&store);
-    let size = size_of(&store, &key);
     let meta = metadata(&store, &key);
     recording.take();
 
@@ -119,8 +119,7 @@ fn pruned_row_groups_are_not_fetched() {
     assert_eq!(
         reads,
         [
-            Read::Head,
-            tail_read(size),
+            tail_read(),
             // Row group 0 only: the predicate column and the projected one, not `noise`.
             Read::Ranges(vec![chunk(&meta, 0, 0), chunk(&meta, 0, 2)]),
         ]
@@ -131,7 +130,6 @@ fn pruned_row_groups_are_not_fetched() {
 fn adjacent_chunks_are_fetched_as_one_range() {
     let (recording, store) = RecordingStore::new();
     let key = write_large(&store);
-    let size = size_of(&store, &key);
     let meta = metadata(&store, &key);
     recording.take();
 
@@ -143,10 +141,7 @@ fn adjacent_chunks_are_fetched_as_one_range() {
         .unwrap();
     assert_eq!(read.num_rows(), 10);
     let both = chunk(&meta, 1, 0).start..chunk(&meta, 1, 1).end;
-    assert_eq!(
-        recording.take(),
-        [Read::Head, tail_read(size), Read::Ranges(vec![both])]
-    );
+    assert_eq!(recording.take(), [tail_read(), Read::Ranges(vec![both])]);
 }
 
 #[test]
@@ -179,14 +174,14 @@ fn small_file_is_read_with_the_footer() {
         .unwrap();
     assert_eq!(read.num_rows(), 3);
     assert!(size <= FOOTER_PREFETCH);
-    assert_eq!(recording.take(), [Read::Head, Read::Get]);
+    // The suffix GET brings the whole small file: one request.
+    assert_eq!(recording.take(), [tail_read()]);
 }
 
 #[test]
 fn invalid_requests_fail_before_any_data_is_fetched() {
     let (recording, store) = RecordingStore::new();
     let key = write_large(&store);
-    let size = size_of(&store, &key);
     recording.take();
 
     let options = ReadOptions::default()
@@ -196,7 +191,7 @@ fn invalid_requests_fail_before_any_data_is_fetched() {
         .restore(&store, &key, &options)
         .unwrap_err();
     assert!(matches!(err, Error::PredicateType { .. }), "{err}");
-    assert_eq!(recording.take(), [Read::Head, tail_read(size)]);
+    assert_eq!(recording.take(), [tail_read()]);
 
     let options = ReadOptions::default().with_columns(["nope", "text", "also_missing"]);
     let err = ParquetSerializer::default()
@@ -206,14 +201,13 @@ fn invalid_requests_fail_before_any_data_is_fetched() {
         Error::ColumnNotFound { columns } => assert_eq!(columns, ["also_missing", "nope"]),
         other => panic!("unexpected {other}"),
     }
-    assert_eq!(recording.take(), [Read::Head, tail_read(size)]);
+    assert_eq!(recording.take(), [tail_read()]);
 }
 
 #[test]
 fn columns_only_need_no_data() {
     let (recording, store) = RecordingStore::new();
     let key = write_large(&store);
-    let size = size_of(&store, &key);
     recording.take();
     let read = ParquetSerializer::default()
         .restore(
@@ -224,7 +218,7 @@ fn columns_only_need_no_data() {
         .unwrap();
     assert_eq!(read.num_columns(), 0);
     assert_eq!(read.num_rows(), 100_000);
-    assert_eq!(recording.take(), [Read::Head, tail_read(size)]);
+    assert_eq!(recording.take(), [tail_read()]);
 }
 
 #[test]
@@ -271,12 +265,12 @@ fn footers_larger_than_the_prefetch_are_fetched_once_more() {
     assert_eq!(values.value(0), 7123);
 
     let reads = recording.take();
-    assert_eq!(reads[..2], [Read::Head, tail_read(size)], "{reads:?}");
-    let Read::Range(footer) = &reads[2] else {
+    assert_eq!(reads[..1], [tail_read()], "{reads:?}");
+    let Read::Range(footer) = &reads[1] else {
         panic!("expected a second footer read, got {reads:?}")
     };
     assert!(footer.end == size && footer.end - footer.start > FOOTER_PREFETCH);
-    assert!(reads.len() <= 4, "{reads:?}");
+    assert!(reads.len() <= 3, "{reads:?}");
 }
 
 #[test]

@@ -26,12 +26,14 @@
 
 pub mod canonical;
 pub mod compare;
+pub mod counting;
 pub mod data;
 pub mod driver;
 pub mod fixtures;
 pub mod stores;
 pub mod suites;
 
+pub use counting::{CountingStore, RequestCounts, Tally};
 pub use driver::Driver;
 pub use stores::{Fault, FaultStore, StoreKind, TempStore};
 

@@ -29,6 +29,8 @@ pub enum Read {
     Range(Range<u64>),
     /// One `get_ranges` call with its ranges.
     Ranges(Vec<Range<u64>>),
+    /// A `GET` of the last N bytes.
+    Suffix(u64),
     /// Any other ranged `GET` (offset or suffix).
     Other(String),
 }
@@ -94,6 +96,7 @@ impl ObjectStore for RecordingStore {
             match &options.range {
                 None => Read::Get,
                 Some(object_store::GetRange::Bounded(r)) => Read::Range(r.clone()),
+                Some(object_store::GetRange::Suffix(n)) => Read::Suffix(*n),
                 Some(other) => Read::Other(format!("{other:?}")),
             }
         };
