@@ -510,6 +510,40 @@ fn one_line(message: &str) -> String {
         .collect()
 }
 
+/// `message` with every secret the command was given replaced by `***`: passwords and
+/// secret query values of `--store` and `--to` URLs, secret-looking `--store-option` and
+/// `--to-option` values, and the secret `AWS_`/`AZURE_`/`GOOGLE_` environment variables.
+/// Backends may quote request URLs or configuration in their errors; none of it reaches
+/// the terminal.
+fn redact_secrets(message: &str, cli: &Cli) -> String {
+    use plateau_core::location::{is_secret_parameter, url_secrets};
+    let mut secrets = url_secrets(&cli.store);
+    let mut options: Vec<&(String, String)> = cli.store_options.iter().collect();
+    if let Command::Copy { to, to_options, .. } = &cli.command {
+        secrets.extend(url_secrets(to));
+        options.extend(to_options.iter());
+    }
+    secrets.extend(
+        options
+            .into_iter()
+            .filter(|(key, _)| is_secret_parameter(key))
+            .map(|(_, value)| value.clone()),
+    );
+    secrets.extend(std::env::vars().filter_map(|(key, value)| {
+        let cloud = ["AWS_", "AZURE_", "GOOGLE_"]
+            .iter()
+            .any(|p| key.starts_with(p));
+        (cloud && is_secret_parameter(&key)).then_some(value)
+    }));
+    // Longest first, so that a secret containing another is replaced whole; very short
+    // values would garble the message and cannot be secrets worth the name.
+    secrets.retain(|s| s.len() >= 4);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.iter().fold(message.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), "***")
+    })
+}
+
 /// `KEY=VALUE` of `--store-option`.
 fn parse_store_option(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -548,7 +582,7 @@ fn main() -> ExitCode {
         Err(error) if error.code == 0 => ExitCode::SUCCESS,
         Err(error) => {
             // One line, whatever the library's message looks like.
-            let message = one_line(&error.message);
+            let message = redact_secrets(&one_line(&error.message), &cli);
             // A closed stderr is no reason to panic: the exit code still tells.
             let _ = writeln!(std::io::stderr(), "plateau: error: {message}");
             ExitCode::from(error.code)
@@ -560,6 +594,29 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
     use plateau_core::Error;
+
+    #[test]
+    fn secrets_never_reach_error_messages() {
+        let cli = Cli::try_parse_from([
+            "plateau",
+            "--store",
+            "hs3://KEY:se%2Fcret99@host/b?session_token=TOKEN123",
+            "--store-option",
+            "aws_secret_access_key=OPTSECRET",
+            "--store-option",
+            "aws_access_key_id=KEYID123",
+            "copy",
+            "u",
+            "--to",
+            "hazure://acc:AZKEY777@c",
+        ])
+        .unwrap();
+        let message = "GET failed: se/cret99 se%2Fcret99 TOKEN123 OPTSECRET AZKEY777 KEYID123";
+        assert_eq!(
+            redact_secrets(message, &cli),
+            "GET failed: *** *** *** *** *** KEYID123"
+        );
+    }
 
     #[test]
     fn library_errors_map_to_documented_exit_codes() {

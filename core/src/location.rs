@@ -359,8 +359,45 @@ fn clean_prefix(path: &str) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
-/// Query parameters whose values are secrets (compared case-insensitively).
-fn is_secret_parameter(key: &str) -> bool {
+/// The secrets written in `url`: the user-info password (the whole user info of
+/// `hgcs://`), and the values of secret-looking query parameters, each also percent-decoded.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return secrets;
+    };
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let authority = before_query.split('/').next().unwrap_or_default();
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        let lower = scheme.to_ascii_lowercase();
+        if lower == "hgcs" || lower == "gcs" {
+            secrets.push(userinfo.to_owned());
+        } else if let Some((_, password)) = userinfo.split_once(':') {
+            secrets.push(password.to_owned());
+        }
+    }
+    for pair in query.split('&') {
+        if let Some((key, value)) = pair.split_once('=') {
+            if is_secret_parameter(key) {
+                secrets.push(value.to_owned());
+            }
+        }
+    }
+    let decoded: Vec<String> = secrets.iter().filter_map(|s| unquote(s).ok()).collect();
+    secrets.extend(decoded);
+    secrets.retain(|s| !s.is_empty());
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
+/// Whether a configuration key (URL query parameter, store option or environment variable)
+/// holds a secret: its name contains `secret`, `token`, `key`, `sig`, `password` or
+/// `credential` (case-insensitively). Key *ids* (`aws_access_key_id`) are not secrets.
+pub fn is_secret_parameter(key: &str) -> bool {
+    if key.to_ascii_lowercase().ends_with("key_id") {
+        return false;
+    }
     let key = key.to_ascii_lowercase();
     ["secret", "token", "key", "sig", "password", "credential"]
         .iter()
