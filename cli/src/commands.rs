@@ -175,6 +175,17 @@ pub fn run(cli: &Cli) -> CliResult {
             crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }
         Command::Check { uuid } => crate::inspect::check(&store, uuid, &log),
+        Command::Probe => match store.probe_conditional_writes() {
+            Ok(()) => {
+                println!(
+                    "store `{}` honours create-if-absent and update-if-match: commits are atomic",
+                    redact_url(&cli.store)
+                );
+                Ok(())
+            }
+            Err(plateau_core::Error::Unsupported(message)) => Err(CliError::new(7, message)),
+            Err(e) => Err(e.into()),
+        },
         Command::Copy {
             uuid,
             to,

@@ -370,6 +370,10 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
         min_age: std::time::Duration,
     },
+    /// Check that the store honours the conditional writes plateau's commits rely on
+    /// (a probe object under .plateau-probe/, deleted afterwards). Exit 7 if it does not.
+    #[command(after_help = "Example:\n  plateau --store s3://bucket/prefix probe")]
+    Probe,
     /// Copy a dataset to another store, or under another uuid: data and index files first,
     /// verified by size, the metadata file last (never over an existing dataset).
     #[command(

@@ -458,6 +458,45 @@ impl Store {
         }
     }
 
+    /// Checks that the backend honours the preconditions plateau's commits rely on, with a
+    /// probe object under `.plateau-probe/` that is deleted afterwards: a second put-if-absent
+    /// must conflict, a put-if-match with a stale version must conflict, one with the current
+    /// version must succeed. An S3-compatible store that ignores `If-None-Match`/`If-Match`
+    /// would turn every commit into last-writer-wins; this tells before data is at stake.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] naming the precondition the store ignored; store errors.
+    pub fn probe_conditional_writes(&self) -> Result<()> {
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let key = format!(".plateau-probe/{}-{nanos}", std::process::id());
+        let ignored = |what: &str| {
+            Error::unsupported(format!(
+                "store `{}` ignores {what}: its commits would not be atomic",
+                self.url
+            ))
+        };
+        let outcome = (|| {
+            let first = self.put_if_absent(&key, Bytes::from_static(b"1"))?;
+            match self.put_if_absent(&key, Bytes::from_static(b"2")) {
+                Err(Error::CommitConflict { .. }) => {}
+                Ok(_) => return Err(ignored("create-if-absent (If-None-Match: *)")),
+                Err(e) => return Err(e),
+            }
+            let second = self.put_if_match(&key, Bytes::from_static(b"3"), &first)?;
+            match self.put_if_match(&key, Bytes::from_static(b"4"), &first) {
+                Err(Error::CommitConflict { .. }) => {}
+                Ok(_) => return Err(ignored("update-if-match (If-Match: <ETag>)")),
+                Err(e) => return Err(e),
+            }
+            if self.get(&key)?.as_ref() != b"3" || second == first {
+                return Err(ignored("update-if-match (If-Match: <ETag>)"));
+            }
+            Ok(())
+        })();
+        let cleanup = self.delete(&key);
+        outcome.and(cleanup)
+    }
+
     /// Whether a commit to this store is atomic (compare-and-swap); `false` only for a
     /// backend configured without conditional writes.
     pub fn has_atomic_commits(&self) -> bool {

@@ -320,3 +320,95 @@ fn cloud_urls_and_options_open_without_a_server() {
     let err = store.put("k", b("v")).unwrap_err();
     assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
 }
+
+/// A backend that ignores preconditions: every put overwrites (some S3-compatible stores).
+#[derive(Debug, Default)]
+struct IgnoresPreconditions(object_store::memory::InMemory);
+
+impl std::fmt::Display for IgnoresPreconditions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IgnoresPreconditions")
+    }
+}
+
+#[async_trait::async_trait]
+impl object_store::ObjectStore for IgnoresPreconditions {
+    async fn put_opts(
+        &self,
+        location: &object_store::path::Path,
+        payload: object_store::PutPayload,
+        _opts: object_store::PutOptions,
+    ) -> object_store::Result<object_store::PutResult> {
+        self.0
+            .put_opts(location, payload, object_store::PutOptions::default())
+            .await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &object_store::path::Path,
+        opts: object_store::PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+        self.0.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(
+        &self,
+        location: &object_store::path::Path,
+        options: object_store::GetOptions,
+    ) -> object_store::Result<object_store::GetResult> {
+        self.0.get_opts(location, options).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: futures::stream::BoxStream<
+            'static,
+            object_store::Result<object_store::path::Path>,
+        >,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::path::Path>> {
+        self.0.delete_stream(locations)
+    }
+
+    fn list(
+        &self,
+        prefix: Option<&object_store::path::Path>,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        self.0.list(prefix)
+    }
+
+    async fn list_with_delimiter(
+        &self,
+        prefix: Option<&object_store::path::Path>,
+    ) -> object_store::Result<object_store::ListResult> {
+        self.0.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &object_store::path::Path,
+        to: &object_store::path::Path,
+        options: object_store::CopyOptions,
+    ) -> object_store::Result<()> {
+        self.0.copy_opts(from, to, options).await
+    }
+}
+
+#[test]
+fn the_probe_tells_stores_that_ignore_preconditions() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in [Store::memory(), Store::local(dir.path()).unwrap()] {
+        store.probe_conditional_writes().unwrap();
+        assert!(
+            store.list_keys("").unwrap().is_empty(),
+            "the probe cleans up"
+        );
+    }
+    let lax = Store::new(std::sync::Arc::new(IgnoresPreconditions::default()), "p");
+    let err = lax.probe_conditional_writes().unwrap_err();
+    assert!(
+        matches!(&err, Error::Unsupported(m) if m.contains("If-None-Match")),
+        "{err:?}"
+    );
+    assert!(lax.list_keys("").unwrap().is_empty(), "the probe cleans up");
+}
