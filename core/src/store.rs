@@ -896,6 +896,16 @@ fn not_found_as(err: object_store::Error, key: &str) -> Error {
 
 /// Reports a conditional-write failure under the plateau key.
 fn conflict_key(err: object_store::Error, key: &str) -> Error {
+    // A write cannot miss its key; a backend answering "not found" to a PUT lacks the bucket
+    // or container (S3's NoSuchBucket, Azure's ContainerNotFound).
+    if let object_store::Error::NotFound { source, .. } = err {
+        return Error::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "cannot write `{key}`: the store's bucket or container does not exist ({source})"
+            ),
+        ));
+    }
     match Error::from(err) {
         Error::CommitConflict { message, .. } => Error::CommitConflict {
             key: key.to_owned(),
