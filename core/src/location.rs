@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use base64::Engine as _;
 
 use crate::error::{Error, Result};
+use crate::naming;
 use crate::quote::unquote;
 
 /// A cloud object-store service.
@@ -342,19 +343,12 @@ pub fn with_bucket_suffix(bucket: &str, access_key: &str) -> String {
     }
 }
 
-/// A URL path as a key prefix: no leading or trailing `/`, no empty, `.` or `..` segment.
+/// A URL path as a key prefix: no leading or trailing `/`, and otherwise a valid key
+/// ([`naming::check_key`]: no empty, `.` or `..` segment).
 fn clean_prefix(path: &str) -> Result<String> {
     let trimmed = path.trim_matches('/');
-    if trimmed.is_empty() {
-        return Ok(String::new());
-    }
-    if trimmed
-        .split('/')
-        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
-    {
-        return Err(Error::invalid_input(format!(
-            "the key prefix `{trimmed}` has an empty, `.` or `..` segment"
-        )));
+    if !trimmed.is_empty() {
+        naming::check_key(trimmed)?;
     }
     Ok(trimmed.to_owned())
 }
