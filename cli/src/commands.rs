@@ -299,13 +299,18 @@ fn check_threads(threads: Option<usize>, from_env: bool) -> CliResult<Option<usi
 pub fn existing(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
     plateau_core::naming::validate_uuid(uuid)?;
     let factory = DatasetFactory::new(store.clone(), uuid);
-    if !factory.exists()? {
-        return Err(plateau_core::Error::DatasetNotFound {
+    // Loading answers "does it exist" too, without the HEAD request an existence check
+    // would add before the GET. A dataset that exists but does not load (a damaged
+    // `_common_metadata`, say) is left to the command, which reports it its own way.
+    match factory.metadata() {
+        Ok(_) => Ok(factory),
+        Err(err @ plateau_core::Error::DatasetNotFound { .. }) => Err(err.into()),
+        Err(_) if factory.exists()? => Ok(factory),
+        Err(_) => Err(plateau_core::Error::DatasetNotFound {
             uuid: uuid.to_owned(),
         }
-        .into());
+        .into()),
     }
-    Ok(factory)
 }
 
 /// A factory for gc and delete: the uuid must be valid, but the metadata may be gone (its

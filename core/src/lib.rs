@@ -27,9 +27,11 @@ pub mod partition_value;
 pub mod predicate;
 mod predicate_text;
 pub mod quote;
+pub mod runtime;
 pub mod scalar;
 pub mod store;
 pub mod temporal;
+pub mod upload;
 
 pub use error::{Error, Result};
 pub use location::StoreLocation;

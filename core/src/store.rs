@@ -1,9 +1,10 @@
-//! [`Store`]: a blocking facade over an `object_store` backend, with an optional key prefix.
+//! [`Store`]: an `object_store` backend with an optional key prefix, with async reads and
+//! writes and a blocking facade over them.
 //!
-//! plateau's pipelines are synchronous (decoding is CPU work that belongs on the caller's
-//! thread or on rayon), while `object_store` is async. Every call here is run on one shared
-//! multi-thread tokio runtime owned by this module and waited for on the calling thread, so
-//! the facade also works when called from inside a caller's own tokio runtime.
+//! The `*_async` methods are plain futures over the backend: poll them inside a tokio
+//! runtime of either flavour (object_store's HTTP clients and local-disk I/O need one). The
+//! blocking methods run the same futures on [`crate::runtime`]'s shared runtime and wait for
+//! them on the calling thread.
 //!
 //! Keys are plateau keys: `/`-separated, and they may contain `%` escapes that must reach the
 //! backend literally (`u/table/P=a%20b/x.parquet`). They are turned into object paths with
@@ -18,10 +19,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -33,44 +33,10 @@ use object_store::{
     GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
     UpdateVersion,
 };
-use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
 use crate::location::{redact_url, StoreLocation};
-
-/// The shared I/O runtime. Two workers suffice: the work is waiting on I/O, not computing.
-fn runtime() -> Result<&'static Runtime> {
-    static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("plateau-io")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| {
-            Error::Io(std::io::Error::other(format!(
-                "cannot start the I/O runtime: {e}"
-            )))
-        })
-}
-
-/// Runs `fut` on the shared runtime and waits for it on the current thread.
-///
-/// Spawning (rather than `Runtime::block_on`) is what makes this safe to call from inside
-/// another tokio runtime.
-fn run<F, T>(fut: F) -> Result<T>
-where
-    F: Future<Output = Result<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    let handle = runtime()?.spawn(fut);
-    futures::executor::block_on(handle)
-        .map_err(|e| Error::Io(std::io::Error::other(format!("I/O task failed: {e}"))))?
-}
+use crate::runtime::block_on as run;
 
 /// Metadata of one stored object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,99 +302,134 @@ impl Store {
 
     /// The whole object with its version, for a later [`Store::put_if_match`].
     pub fn get_versioned(&self, key: &str) -> Result<(Bytes, ObjectVersion)> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.get_versioned_async(&key).await })
+    }
+
+    /// Async [`Store::get_versioned`].
+    pub async fn get_versioned_async(&self, key: &str) -> Result<(Bytes, ObjectVersion)> {
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        run(async move {
-            let result = inner
-                .get(&path)
-                .await
-                .map_err(|e| not_found_as(e, &key_owned))?;
-            let version = ObjectVersion::from_meta(&result.meta);
-            let bytes = result.bytes().await?;
-            Ok((bytes, version))
-        })
+        let result = self
+            .inner
+            .get(&path)
+            .await
+            .map_err(|e| not_found_as(e, key))?;
+        let version = ObjectVersion::from_meta(&result.meta);
+        let bytes = result.bytes().await.map_err(|e| not_found_as(e, key))?;
+        Ok((bytes, version))
     }
 
     /// `None` if the key does not exist, else the object with its version.
     pub fn get_opt(&self, key: &str) -> Result<Option<(Bytes, ObjectVersion)>> {
-        match self.get_versioned(key) {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.get_opt_async(&key).await })
+    }
+
+    /// Async [`Store::get_opt`].
+    pub async fn get_opt_async(&self, key: &str) -> Result<Option<(Bytes, ObjectVersion)>> {
+        match self.get_versioned_async(key).await {
             Ok(found) => Ok(Some(found)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
+    /// Several objects at once (`None` for a missing key), fetched concurrently: one round
+    /// trip of latency instead of one per key.
+    pub fn get_many_opt(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>> {
+        let this = self.clone();
+        let keys = keys.to_vec();
+        run(async move {
+            let fetches = keys.iter().map(|key| this.get_opt_async(key));
+            let found = futures::future::try_join_all(fetches).await?;
+            Ok(found
+                .into_iter()
+                .map(|f| f.map(|(bytes, _)| bytes))
+                .collect())
+        })
+    }
+
     /// A byte range of the object.
     pub fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.get_range_async(&key, range).await })
+    }
+
+    /// Async [`Store::get_range`].
+    pub async fn get_range_async(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        run(async move {
-            inner
-                .get_range(&path, range)
-                .await
-                .map_err(|e| not_found_as(e, &key_owned))
-        })
+        self.inner
+            .get_range(&path, range)
+            .await
+            .map_err(|e| not_found_as(e, key))
     }
 
     /// The last `n` bytes of the object (all of it if it is smaller) and the object's size,
     /// in one request where the backend takes suffix ranges (S3, GCS, local disk, memory);
     /// Azure, which does not, costs a HEAD and a ranged GET.
     pub fn get_tail(&self, key: &str, n: u64) -> Result<(Bytes, u64)> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.get_tail_async(&key, n).await })
+    }
+
+    /// Async [`Store::get_tail`].
+    pub async fn get_tail_async(&self, key: &str, n: u64) -> Result<(Bytes, u64)> {
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        let suffix = run(async move {
-            let options = GetOptions {
-                range: Some(GetRange::Suffix(n)),
-                ..Default::default()
-            };
-            match inner.get_opts(&path, options).await {
-                Ok(result) => {
-                    let size = result.meta.size;
-                    let bytes = result
-                        .bytes()
-                        .await
-                        .map_err(|e| not_found_as(e, &key_owned))?;
-                    Ok(Some((bytes, size)))
-                }
-                Err(object_store::Error::NotSupported { .. }) => Ok(None),
-                Err(e) => Err(not_found_as(e, &key_owned)),
+        let options = GetOptions {
+            range: Some(GetRange::Suffix(n)),
+            ..Default::default()
+        };
+        match self.inner.get_opts(&path, options).await {
+            Ok(result) => {
+                let size = result.meta.size;
+                let bytes = result.bytes().await.map_err(|e| not_found_as(e, key))?;
+                return Ok((bytes, size));
             }
-        })?;
-        if let Some(found) = suffix {
-            return Ok(found);
+            Err(object_store::Error::NotSupported { .. }) => {}
+            Err(e) => return Err(not_found_as(e, key)),
         }
-        let size = self.head(key)?.size;
-        let bytes = self.get_range(key, size.saturating_sub(n)..size)?;
+        let size = self.head_async(key).await?.size;
+        let bytes = self
+            .get_range_async(key, size.saturating_sub(n)..size)
+            .await?;
         Ok((bytes, size))
     }
 
     /// Several byte ranges of the object; remote backends coalesce nearby ranges.
     pub fn get_ranges(&self, key: &str, ranges: Vec<Range<u64>>) -> Result<Vec<Bytes>> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.get_ranges_async(&key, &ranges).await })
+    }
+
+    /// Async [`Store::get_ranges`].
+    pub async fn get_ranges_async(&self, key: &str, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        run(async move {
-            inner
-                .get_ranges(&path, &ranges)
-                .await
-                .map_err(|e| not_found_as(e, &key_owned))
-        })
+        self.inner
+            .get_ranges(&path, ranges)
+            .await
+            .map_err(|e| not_found_as(e, key))
     }
 
     /// Size, modification time and version of the object.
     pub fn head(&self, key: &str) -> Result<StoreObject> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.head_async(&key).await })
+    }
+
+    /// Async [`Store::head`].
+    pub async fn head_async(&self, key: &str) -> Result<StoreObject> {
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        let meta = run(async move {
-            inner
-                .head(&path)
-                .await
-                .map_err(|e| not_found_as(e, &key_owned))
-        })?;
+        let meta = self
+            .inner
+            .head(&path)
+            .await
+            .map_err(|e| not_found_as(e, key))?;
         Ok(self.object(&meta))
     }
 
@@ -514,31 +515,39 @@ impl Store {
     }
 
     fn put_mode(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<ObjectVersion> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.put_mode_async(&key, bytes, mode).await })
+    }
+
+    async fn put_mode_async(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        mode: PutMode,
+    ) -> Result<ObjectVersion> {
         self.check_writable()?;
         if matches!(self.conditional_update, ConditionalUpdate::Unavailable(_)) {
-            return self.put_compare_then_write(key, bytes, mode);
+            return self.put_compare_then_write(key, bytes, mode).await;
         }
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        let key_owned = key.to_owned();
-        run(async move {
-            let opts = PutOptions {
-                mode,
-                ..Default::default()
-            };
-            let result = inner
-                .put_opts(&path, PutPayload::from(bytes), opts)
-                .await
-                .map_err(|e| conflict_key(e, &key_owned))?;
-            Ok(ObjectVersion {
-                e_tag: result.e_tag,
-                version: result.version,
-            })
+        let opts = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        let result = self
+            .inner
+            .put_opts(&path, PutPayload::from(bytes), opts)
+            .await
+            .map_err(|e| conflict_key(e, key))?;
+        Ok(ObjectVersion {
+            e_tag: result.e_tag,
+            version: result.version,
         })
     }
 
     /// `mode` emulated by a HEAD and a plain PUT (last writer wins between the two).
-    fn put_compare_then_write(
+    async fn put_compare_then_write(
         &self,
         key: &str,
         bytes: Bytes,
@@ -550,12 +559,12 @@ impl Store {
         };
         match &mode {
             PutMode::Overwrite => {}
-            PutMode::Create => {
-                if self.exists(key)? {
-                    return Err(conflict("object exists"));
-                }
-            }
-            PutMode::Update(expected) => match self.head(key) {
+            PutMode::Create => match self.head_async(key).await {
+                Ok(_) => return Err(conflict("object exists")),
+                Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            },
+            PutMode::Update(expected) => match self.head_async(key).await {
                 Ok(object)
                     if object.version.e_tag == expected.e_tag
                         && object.version.version == expected.version => {}
@@ -567,19 +576,39 @@ impl Store {
             },
         }
         let path = self.path(key)?;
-        let inner = Arc::clone(&self.inner);
-        run(async move {
-            let result = inner.put(&path, PutPayload::from(bytes)).await?;
-            Ok(ObjectVersion {
-                e_tag: result.e_tag,
-                version: result.version,
-            })
+        let result = self.inner.put(&path, PutPayload::from(bytes)).await?;
+        Ok(ObjectVersion {
+            e_tag: result.e_tag,
+            version: result.version,
         })
     }
 
     /// Writes the object atomically, replacing any previous one.
     pub fn put(&self, key: &str, bytes: Bytes) -> Result<ObjectVersion> {
         self.put_mode(key, bytes, PutMode::Overwrite)
+    }
+
+    /// Async [`Store::put`].
+    pub async fn put_async(&self, key: &str, bytes: Bytes) -> Result<ObjectVersion> {
+        self.put_mode_async(key, bytes, PutMode::Overwrite).await
+    }
+
+    /// Writes several objects ([`Store::put`] each), at most `in_flight` at a time (at least
+    /// one): uploads overlap instead of paying one round trip each. On an error the others
+    /// may or may not have been written.
+    pub fn put_many(&self, objects: Vec<(String, Bytes)>, in_flight: usize) -> Result<()> {
+        let this = self.clone();
+        run(async move {
+            futures::stream::iter(objects)
+                .map(|(key, bytes)| {
+                    let this = this.clone();
+                    async move { this.put_async(&key, bytes).await }
+                })
+                .buffer_unordered(in_flight.max(1))
+                .try_collect::<Vec<_>>()
+                .await?;
+            Ok(())
+        })
     }
 
     /// Writes the object only if the key does not exist yet; otherwise

@@ -1,7 +1,9 @@
-//! Parallel reads: every planned partition (or `dispatch_by` group) is decoded by
-//! [`plateau_io::read::read_group`] as one rayon task; planning and validation are the eager
-//! ones ([`plateau_io::read::plan`]), so errors are the eager errors and raised before any
-//! data is read.
+//! Parallel reads. [`read_table`] executes the scan plan with many files in flight
+//! ([`scan_options`]: at least 16, at least the thread count), decoding on tokio's blocking
+//! pool; [`par_groups`], [`PlannedRead`] and [`ReadAhead`] decode every planned partition
+//! (or `dispatch_by` group) with [`plateau_io::read::read_group`] as one rayon task.
+//! Planning and validation are the eager ones ([`plateau_io::read::plan`]), so errors are
+//! the eager errors and raised before any data is read.
 //!
 //! # Bounding in-flight data
 //!
@@ -22,9 +24,9 @@ use std::vec::IntoIter;
 use arrow::array::RecordBatch;
 use arrow::datatypes::FieldRef;
 use plateau_core::{Result, Store};
-use plateau_io::read::{concat_conformed, plan, read_group, result_field, ReadOptions};
+use plateau_io::read::{concat_conformed, plan, read_group, ReadOptions};
+use plateau_io::scan::{scan_plan_of, ScanOptions, ScanPlan, TaskReader};
 use plateau_metadata::planning::DispatchGroup;
-use plateau_metadata::schema::empty_batch;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use rayon::prelude::*;
 
@@ -195,23 +197,37 @@ pub fn read_table(
         ..options.clone()
     };
     let (metadata, groups) = plan(factory, &options)?;
-    let Some(wrapper) = metadata.schema.as_ref() else {
+    if metadata.schema.is_none() {
         // No `_common_metadata`: either no partitions (nothing to parallelise) or an error;
         // the eager function knows both answers.
         return plateau_io::read::read_table(factory, &options);
-    };
-    let template = empty_batch(wrapper.schema(), options.columns.as_deref())?;
-    let target: Vec<FieldRef> = template
-        .schema_ref()
-        .fields()
-        .iter()
-        .map(|f| Arc::new(result_field(f, &options)))
-        .collect();
-    // Without `dispatch_by`, each group is one partition and `read_group` returns it as the
-    // eager `read_table` reads it (file types; a skipped partition is an empty batch).
-    let batches = read_groups(factory.store(), &metadata, &groups, &options, parallel)?;
-    let batches = batches.into_iter().collect::<Result<Vec<_>>>()?;
+    }
+    let plan = Arc::new(scan_plan_of(&metadata, &groups, &options)?);
+    let target: Vec<FieldRef> = plan.output_schema.fields().iter().cloned().collect();
+    let batches = read_all_tasks(factory.store(), &plan, parallel)?;
     concat_conformed(target, &batches)
+}
+
+/// Every task of `plan` in task order, [`scan_options`] files in flight, reporting each
+/// decoded file.
+fn read_all_tasks(
+    store: &Store,
+    plan: &Arc<ScanPlan>,
+    parallel: &ParallelOptions,
+) -> Result<Vec<RecordBatch>> {
+    parallel.begin(Step::ReadGroups, plan.tasks.len());
+    let indices = (0..plan.tasks.len()).collect();
+    TaskReader::new(store, Arc::clone(plan), indices, &scan_options(parallel))?
+        .inspect(|_| parallel.advance(1))
+        .collect()
+}
+
+/// The scan options of a parallel read: [`ScanOptions::files_in_flight`] at least its
+/// default, and at least the thread count.
+pub fn scan_options(parallel: &ParallelOptions) -> ScanOptions {
+    let default = ScanOptions::default();
+    let files = default.files_in_flight.max(parallel.num_threads());
+    default.with_files_in_flight(files)
 }
 
 /// Decodes `groups` in parallel, in group order, reporting each decoded group.

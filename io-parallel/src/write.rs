@@ -31,9 +31,11 @@
 
 use std::borrow::Cow;
 use std::slice;
+use std::sync::{Mutex, PoisonError};
 
 use arrow::array::RecordBatch;
 use plateau_core::naming::{self};
+use plateau_core::upload::Uploader;
 use plateau_core::{Error, Result, Store};
 use plateau_io::commit::{self, CommitMode, CommitRequest, CommitTarget, NewDataset};
 use plateau_io::update::{
@@ -43,7 +45,7 @@ use plateau_io::update::{
 use plateau_io::write::{
     check_dataset_table, check_index_column, check_index_overlap, check_partition_on,
     check_table_name, creation_mode, plan_single_partition, sorted_unique, StoreOptions,
-    WriteOptions, WritePlan,
+    WriteOptions, WritePlan, UPLOADS_IN_FLIGHT,
 };
 use plateau_io::{partition, MetaPartition};
 use plateau_metadata::dataset::check_version;
@@ -408,17 +410,30 @@ fn write_all(
     parallel.begin(Step::WriteFiles, files.len());
     let store = factory.store();
     let serializer = options.serializer.as_ref();
+    // Files are serialized in parallel and uploaded concurrently: a thread that finds
+    // `UPLOADS_IN_FLIGHT` uploads running waits for the oldest, so memory holds at most that
+    // many serialized files besides those being built.
+    let uploader = Mutex::new(Uploader::new(store, UPLOADS_IN_FLIGHT));
     let written: Vec<Result<MetaPartition>> = parallel.install(|| {
         Ok(files
             .par_iter()
             .map(|(plan, file)| {
-                let written = plan.write(store, serializer, *file);
+                let built = plan.build(serializer, *file)?;
+                uploader
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(built.key, built.bytes)?;
                 parallel.advance(1);
-                written
+                Ok(built.partition)
             })
             .collect())
     })?;
-    written.into_iter().collect()
+    let written = written.into_iter().collect::<Result<Vec<_>>>()?;
+    uploader
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .finish()?;
+    Ok(written)
 }
 
 /// The eager per-batch checks (no I/O), in parallel; the schema of each batch, or the first

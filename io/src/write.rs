@@ -37,8 +37,10 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Schema};
+use bytes::Bytes;
 use plateau_core::naming::{self, MetadataFormat, DEFAULT_TABLE};
 use plateau_core::store::ObjectVersion;
+use plateau_core::upload::Uploader;
 use plateau_core::{Error, Result, Store};
 use plateau_index::{normalize_index_type, Index, IndexKind};
 use plateau_metadata::dataset::check_version;
@@ -50,6 +52,11 @@ use serde_json::{Map, Value as Json};
 use crate::commit::{self, CommitMode, CommitRequest, CommitTarget, NewDataset};
 use crate::metapartition::MetaPartition;
 use crate::partition::{self, Group};
+
+/// How many data files a write uploads at once. On an object store with tens of
+/// milliseconds per request this turns `files × latency` into `files × latency ÷ 16`; memory
+/// holds up to this many serialized files.
+pub const UPLOADS_IN_FLIGHT: usize = 16;
 
 /// Options of [`store_dataset`] (plateau's `store_dataframes_as_dataset` arguments).
 #[derive(Clone, Debug)]
@@ -614,6 +621,17 @@ pub(crate) struct PreparedBatch {
     schema: SchemaWrapper,
 }
 
+/// One serialized data file of a [`WritePlan`], not written yet.
+#[derive(Debug)]
+pub struct BuiltFile {
+    /// The data file's key.
+    pub key: String,
+    /// Its bytes.
+    pub bytes: Bytes,
+    /// The partition to commit once the file is written.
+    pub partition: MetaPartition,
+}
+
 /// Everything a write needs, validated: the input batches split into the partitions to
 /// write, and the index columns to build for each. Made by [`plan_single_partition`].
 #[derive(Debug)]
@@ -711,10 +729,22 @@ impl WritePlan {
         serializer: &dyn Serializer,
         file: usize,
     ) -> Result<MetaPartition> {
+        let built = self.build(serializer, file)?;
+        store.put(&built.key, built.bytes)?;
+        Ok(built.partition)
+    }
+
+    /// Serializes the `file`-th data file and builds its indices without writing anything:
+    /// the caller uploads [`BuiltFile::bytes`] to [`BuiltFile::key`] (e.g. with an
+    /// [`Uploader`]) before committing [`BuiltFile::partition`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for `file >= len()`; serialization errors.
+    pub fn build(&self, serializer: &dyn Serializer, file: usize) -> Result<BuiltFile> {
         let mut rest = file;
         for prepared in &self.batches {
             match prepared.groups.get(rest) {
-                Some(group) => return self.write_group(store, serializer, prepared, group),
+                Some(group) => return self.build_group(serializer, prepared, group),
                 None => rest -= prepared.groups.len(),
             }
         }
@@ -724,32 +754,41 @@ impl WritePlan {
         )))
     }
 
-    /// Writes every group's data file and builds its indices, in input order.
+    /// Writes every group's data file and builds its indices, in input order. Files are
+    /// serialized on the calling thread while up to [`UPLOADS_IN_FLIGHT`] of them upload.
     pub(crate) fn execute(
         &self,
         store: &Store,
         serializer: &dyn Serializer,
     ) -> Result<Vec<MetaPartition>> {
         let mut written = Vec::with_capacity(self.len());
+        let mut uploader = Uploader::new(store, UPLOADS_IN_FLIGHT);
         for prepared in &self.batches {
             for group in &prepared.groups {
-                written.push(self.write_group(store, serializer, prepared, group)?);
+                let built = self.build_group(serializer, prepared, group)?;
+                uploader.push(built.key, built.bytes)?;
+                written.push(built.partition);
             }
         }
+        uploader.finish()?;
         Ok(written)
     }
 
-    /// One group's data file and indices.
-    fn write_group(
+    /// One group's data file (key and bytes, not written yet) and its partition with indices.
+    fn build_group(
         &self,
-        store: &Store,
         serializer: &dyn Serializer,
         prepared: &PreparedBatch,
         group: &Group,
-    ) -> Result<MetaPartition> {
+    ) -> Result<BuiltFile> {
         let data = partition::take_group(&prepared.batch, &prepared.data_columns, group)?;
-        let prefix = naming::data_file_key(&self.uuid, &self.table_name, &group.label, "");
-        let file = serializer.store(store, &prefix, &data)?;
+        let file = naming::data_file_key(
+            &self.uuid,
+            &self.table_name,
+            &group.label,
+            serializer.file_suffix(),
+        );
+        let bytes = serializer.serialize(&data)?;
         let mut indices = indexmap::IndexMap::new();
         for column in &self.index_columns {
             let index = match self.partition_on.iter().position(|c| c == column) {
@@ -773,9 +812,9 @@ impl WritePlan {
             };
             indices.insert(column.clone(), index);
         }
-        Ok(MetaPartition {
+        let partition = MetaPartition {
             label: group.label.clone(),
-            file,
+            file: file.clone(),
             table_name: self.table_name.clone(),
             num_rows: group.rows.len() as u64,
             partition_keys: self.partition_on.clone(),
@@ -783,6 +822,11 @@ impl WritePlan {
                 .schema
                 .with_origin(BTreeSet::from([group.label.clone()])),
             indices,
+        };
+        Ok(BuiltFile {
+            key: file,
+            bytes,
+            partition,
         })
     }
 }

@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use bytes::Bytes;
+
 use arrow::datatypes::DataType;
 use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat, PARQUET_SUFFIX};
@@ -51,8 +53,23 @@ pub fn exists(store: &Store, uuid: &str) -> Result<bool> {
     Ok(false)
 }
 
+/// Objects fetched along with the metadata: `(key, bytes)`, `None` for a missing key.
+pub type Prefetched = Vec<(String, Option<Bytes>)>;
+
 /// Loads the metadata of dataset `uuid`.
 pub fn load(store: &Store, uuid: &str, options: &LoadOptions) -> Result<DatasetMetadata> {
+    Ok(load_prefetching(store, uuid, options, |_| Vec::new())?.0)
+}
+
+/// [`load`], and the objects at the keys `extra` names for the decoded metadata, fetched
+/// concurrently with `_common_metadata` (one round trip for both): e.g. the index files a
+/// read will need. Missing objects are `None`; nothing fetched this way is decoded here.
+pub fn load_prefetching(
+    store: &Store,
+    uuid: &str,
+    options: &LoadOptions,
+    extra: impl FnOnce(&DatasetMetadata) -> Vec<String>,
+) -> Result<(DatasetMetadata, Prefetched)> {
     naming::validate_uuid(uuid)?;
     let mut found = None;
     for format in MetadataFormat::READ_ORDER {
@@ -87,16 +104,29 @@ pub fn load(store: &Store, uuid: &str, options: &LoadOptions) -> Result<DatasetM
     if !metadata.partition_keys_stored {
         metadata.partition_keys = infer_partition_keys(&metadata)?;
     }
+    let extra = extra(&metadata);
+    let mut keys = Vec::with_capacity(extra.len() + 1);
+    let schema_key = naming::common_metadata_key(uuid, &metadata.table_name);
     if options.load_schema {
-        let key = naming::common_metadata_key(uuid, &metadata.table_name);
-        if let Some((bytes, _)) = store.get_opt(&key)? {
-            metadata.schema = Some(read_common_metadata(bytes, &key)?);
+        keys.push(schema_key.clone());
+    }
+    keys.extend(extra);
+    let found = if keys.is_empty() {
+        Vec::new()
+    } else {
+        store.get_many_opt(&keys)?
+    };
+    let mut fetched = keys.into_iter().zip(found);
+    if options.load_schema {
+        if let Some((_, Some(bytes))) = fetched.next() {
+            metadata.schema = Some(read_common_metadata(bytes, &schema_key)?);
         }
     }
+    let prefetched: Prefetched = fetched.collect();
     if options.load_all_indices {
         load_all_indices(store, &mut metadata)?;
     }
-    Ok(metadata)
+    Ok((metadata, prefetched))
 }
 
 /// Fills the partitions of an implicit dataset from the store's keys.
@@ -228,6 +258,17 @@ pub fn load_partition_indices(metadata: &mut DatasetMetadata) -> Result<()> {
 /// Loads the index of `column` (a partition key or a secondary index). Unknown columns are
 /// an error, as in plateau.
 pub fn load_index(store: &Store, metadata: &mut DatasetMetadata, column: &str) -> Result<()> {
+    load_index_prefetched(store, metadata, column, None)
+}
+
+/// [`load_index`] from the index file's bytes when they were already fetched (`prefetched`,
+/// the bytes of the column's external index file); otherwise as [`load_index`].
+pub fn load_index_prefetched(
+    store: &Store,
+    metadata: &mut DatasetMetadata,
+    column: &str,
+    prefetched: Option<Bytes>,
+) -> Result<()> {
     if metadata.partition_keys.iter().any(|k| k == column) {
         return load_partition_indices(metadata);
     }
@@ -241,7 +282,10 @@ pub fn load_index(store: &Store, metadata: &mut DatasetMetadata, column: &str) -
         return Ok(());
     }
     let mut index = match &entry.source {
-        IndexSource::External(key) => Index::load(store, column, key)?,
+        IndexSource::External(key) => match prefetched {
+            Some(bytes) => Index::from_parquet(column, bytes, key)?,
+            None => Index::load(store, column, key)?,
+        },
         IndexSource::Embedded(raw) => embedded_index(metadata, column, raw)?,
     };
     if !metadata.explicit_partitions {

@@ -33,6 +33,7 @@
 //! ```
 
 pub mod csv;
+pub mod fetch;
 pub mod filter;
 pub mod parquet;
 pub mod pruning;

@@ -3,17 +3,18 @@
 //!
 //! # Reading from a store
 //!
-//! [`ParquetSerializer::restore`] makes at most three store calls, whatever the file size:
+//! [`ParquetSerializer::restore`] and [`crate::fetch::fetch`] make at most three store
+//! calls, whatever the file size:
 //!
-//! 1. One suffix `GET` of the last [`FOOTER_PREFETCH`] bytes ([`Store::get_tail`], which also
+//! 1. One suffix `GET` of the last [`FOOTER_PREFETCH`] bytes ([`Store::get_tail_async`], which also
 //!    tells the file size: no `HEAD`; Azure, which lacks suffix ranges, costs a `HEAD` and a
 //!    ranged `GET`). It holds the footer of all but very wide files (a larger footer is
 //!    fetched once more with its exact size); a file no larger than the prefetch arrives
 //!    whole.
 //! 2. Row groups are chosen from the footer's statistics, and the byte ranges of the
 //!    projected column chunks of those row groups (only those) are fetched with one
-//!    [`Store::get_ranges`] call, which remote backends coalesce into few requests.
-//! 3. The chunks are decoded on the calling thread from those in-memory buffers.
+//!    [`Store::get_ranges_async`] call, which remote backends coalesce into few requests.
+//! 3. The chunks are decoded from those in-memory buffers, without further I/O.
 //!
 //! A read without `columns` and `predicates` needs the whole file anyway and is one `GET`.
 
@@ -220,60 +221,95 @@ impl Serializer for ParquetSerializer {
     }
 
     fn restore(&self, store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
-        guard_decoder(key, || self.restore_unguarded(store, key, options))
+        crate::fetch::restore_blocking(store, key, options)
     }
 }
 
-impl ParquetSerializer {
-    fn restore_unguarded(
-        &self,
-        store: &Store,
-        key: &str,
-        options: &ReadOptions,
-    ) -> Result<RecordBatch> {
-        if options.columns.is_none() && options.predicates.is_none() {
-            // Every byte is needed: one GET beats footer-then-chunks.
-            return self.deserialize(store.get(key)?, key, options);
-        }
-        // One suffix request gives the footer and the file size (no HEAD); a file no larger
-        // than the prefetch arrives whole.
-        let (tail, size) = store.get_tail(key, FOOTER_PREFETCH)?;
-        if size <= FOOTER_PREFETCH {
-            return self.deserialize(tail, key, options);
-        }
-        let mut tail = Tail {
-            start: size - tail.len() as u64,
-            bytes: tail,
-        };
-        let mut reader = ParquetMetaDataReader::new();
-        match reader.try_parse_sized(&tail.bytes, size) {
-            Ok(()) => {}
-            Err(ParquetError::NeedMoreData(needed)) => {
-                let needed = u64::try_from(needed).unwrap_or(u64::MAX);
-                if needed > size {
-                    return Err(Error::corrupt(
-                        key,
-                        format!("footer needs {needed} bytes but the file has {size}"),
-                    ));
-                }
-                tail = Tail {
-                    start: size - needed,
-                    bytes: store.get_range(key, size - needed..size)?,
-                };
-                reader
-                    .try_parse_sized(&tail.bytes, size)
-                    .map_err(|e| corrupt(key, e))?;
+/// The end of a parsed footer: the footer, or how many bytes at the end of the file it needs.
+enum Footer {
+    Parsed(ParquetMetaData),
+    NeedMore(u64),
+}
+
+/// Parses the footer from the last bytes of a file of `size` bytes.
+fn parse_footer(tail: &Bytes, size: u64, key: &str) -> Result<Footer> {
+    let mut reader = ParquetMetaDataReader::new();
+    match reader.try_parse_sized(tail, size) {
+        Ok(()) => {}
+        Err(ParquetError::NeedMoreData(needed)) => {
+            let needed = u64::try_from(needed).unwrap_or(u64::MAX);
+            if needed > size {
+                return Err(Error::corrupt(
+                    key,
+                    format!("footer needs {needed} bytes but the file has {size}"),
+                ));
             }
-            Err(e) => return Err(corrupt(key, e)),
+            return Ok(Footer::NeedMore(needed));
         }
-        let metadata = reader.finish().map_err(|e| corrupt(key, e))?;
-        check_footer(&metadata, size, key)?;
-        read(
-            Source::Store { store, size, tail },
-            Arc::new(metadata),
-            key,
-            options,
-        )
+        Err(e) => return Err(corrupt(key, e)),
+    }
+    let metadata = reader.finish().map_err(|e| corrupt(key, e))?;
+    check_footer(&metadata, size, key)?;
+    Ok(Footer::Parsed(metadata))
+}
+
+/// A Parquet file's bytes that one read needs: the whole file, or its footer and the
+/// projected column chunks of the row groups that statistics cannot rule out.
+#[derive(Debug)]
+pub(crate) enum ParquetBytes {
+    Whole(Bytes),
+    Parts {
+        metadata: Arc<ParquetMetaData>,
+        file: SparseFile,
+    },
+}
+
+/// Fetches what a read of the Parquet file `key` with `options` needs, in at most three
+/// requests and usually two (see the module documentation); nothing is decoded but the
+/// footer.
+pub(crate) async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Result<ParquetBytes> {
+    if options.columns.is_none() && options.predicates.is_none() {
+        // Every byte is needed: one GET beats footer-then-chunks.
+        return Ok(ParquetBytes::Whole(store.get_versioned_async(key).await?.0));
+    }
+    // One suffix request gives the footer and the file size (no HEAD); a file no larger
+    // than the prefetch arrives whole.
+    let (tail, size) = store.get_tail_async(key, FOOTER_PREFETCH).await?;
+    if size <= FOOTER_PREFETCH {
+        return Ok(ParquetBytes::Whole(tail));
+    }
+    let mut tail = Tail {
+        start: size - tail.len() as u64,
+        bytes: tail,
+    };
+    let metadata = match guard_decoder(key, || parse_footer(&tail.bytes, size, key))? {
+        Footer::Parsed(metadata) => metadata,
+        Footer::NeedMore(needed) => {
+            tail = Tail {
+                start: size - needed,
+                bytes: store.get_range_async(key, size - needed..size).await?,
+            };
+            match guard_decoder(key, || parse_footer(&tail.bytes, size, key))? {
+                Footer::Parsed(metadata) => metadata,
+                Footer::NeedMore(_) => {
+                    return Err(Error::corrupt(key, "footer length changed between reads"))
+                }
+            }
+        }
+    };
+    let metadata = Arc::new(metadata);
+    let ranges = guard_decoder(key, || needed_ranges(&metadata, key, options))?;
+    let file = fetch_ranges(store, key, size, &tail, ranges).await?;
+    Ok(ParquetBytes::Parts { metadata, file })
+}
+
+/// Decodes what [`fetch`] returned.
+pub(crate) fn decode(bytes: ParquetBytes, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
+    match bytes {
+        ParquetBytes::Whole(bytes) => ParquetSerializer::default().deserialize(bytes, key, options),
+        ParquetBytes::Parts { metadata, file } => {
+            guard_decoder(key, || read(Source::Sparse(file), metadata, key, options))
+        }
     }
 }
 
@@ -488,15 +524,11 @@ struct Tail {
 }
 
 /// Where the bytes of a file come from.
-enum Source<'a> {
+enum Source {
     /// The whole file is in memory.
     Memory(Bytes),
-    /// The file is in a store; its end is already fetched.
-    Store {
-        store: &'a Store,
-        size: u64,
-        tail: Tail,
-    },
+    /// The parts of the file a read needs are in memory.
+    Sparse(SparseFile),
 }
 
 /// The row groups that `request` needs and, without predicates that need rows, nothing else.
@@ -518,7 +550,7 @@ fn choose_row_groups(
 
 /// Reads `request`'s rows and columns from a file whose footer is `metadata`.
 fn read(
-    source: Source<'_>,
+    source: Source,
     metadata: Arc<ParquetMetaData>,
     key: &str,
     options: &ReadOptions,
@@ -583,11 +615,37 @@ fn read(
             }
             decode.run(bytes)
         }
-        Source::Store { store, size, tail } => {
-            let chunks = fetch(store, key, size, &tail, ranges)?;
-            decode.run(chunks)
-        }
+        Source::Sparse(file) => decode.run(file),
     }
+}
+
+/// The byte ranges [`read`] will decode from a file whose footer is `metadata`: the projected
+/// column chunks of the row groups statistics cannot rule out (none if no column is
+/// decoded).
+fn needed_ranges(
+    metadata: &Arc<ParquetMetaData>,
+    key: &str,
+    options: &ReadOptions,
+) -> Result<Vec<std::ops::Range<u64>>> {
+    let reader_metadata =
+        ArrowReaderMetadata::try_new(Arc::clone(metadata), ArrowReaderOptions::new())
+            .map_err(|e| corrupt(key, e))?;
+    let file_schema = Arc::clone(reader_metadata.schema());
+    let pandas = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|e| e.key == PANDAS_METADATA_KEY))
+        .and_then(|e| e.value.as_deref());
+    let request = ReadRequest::new(Arc::clone(&file_schema), pandas, options)?;
+    let row_groups = choose_row_groups(metadata, &file_schema, &request)?;
+    if row_groups.is_empty() || request.decode.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mask = ProjectionMask::roots(
+        metadata.file_metadata().schema_descr(),
+        request.decode.iter().copied(),
+    );
+    column_chunk_ranges(metadata, &row_groups, &mask, key)
 }
 
 /// Uses the reader's ability to produce the result types directly: dictionary-encoded
@@ -663,8 +721,8 @@ fn column_chunk_ranges(
 }
 
 /// Fetches `ranges` of the file: those inside the already fetched tail from it, the rest
-/// with one [`Store::get_ranges`] call.
-fn fetch(
+/// with one [`Store::get_ranges_async`] call.
+async fn fetch_ranges(
     store: &Store,
     key: &str,
     size: u64,
@@ -692,7 +750,7 @@ fn fetch(
         }
     }
     if !remote.is_empty() {
-        let fetched = store.get_ranges(key, remote.clone())?;
+        let fetched = store.get_ranges_async(key, &remote).await?;
         if fetched.len() != remote.len() {
             return Err(Error::corrupt(
                 key,
@@ -761,7 +819,7 @@ impl Decode<'_> {
 /// The reader only asks for bytes inside the column chunks it decodes, all of which are
 /// here; a request outside them is reported as an error, never answered with wrong bytes.
 #[derive(Debug, Clone)]
-struct SparseFile {
+pub(crate) struct SparseFile {
     len: u64,
     /// `(offset, bytes)`, sorted by offset, non-overlapping.
     chunks: Vec<(u64, Bytes)>,

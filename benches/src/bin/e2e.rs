@@ -60,17 +60,14 @@
 use std::error::Error;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
+use arrow::array::{Int64Array, RecordBatch};
 use arrow::compute::kernels::cmp::eq;
 use arrow::compute::{concat_batches, filter_record_batch};
 use clap::Parser;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use plateau_benches::data::{make_batches, INDEX_VALUE};
 use plateau_core::{Predicates, Scalar, Store};
 use plateau_io_eager::{
     read_table, store_dataframes_as_dataset, update_dataset_from_dataframes, ReadOptions,
@@ -84,9 +81,6 @@ use serde_json::json;
 type Res<T> = Result<T, Box<dyn Error>>;
 
 const UUID: &str = "bench";
-const INDEX_CARDINALITY: i64 = 1000;
-const INDEX_VALUE: i64 = 505;
-const STRING_POOL: usize = 10_000;
 
 /// Command line of the harness.
 #[derive(Parser, Debug)]
@@ -116,81 +110,6 @@ struct Args {
     /// Skip the plateau-io-parallel runs.
     #[arg(long, conflicts_with = "threads")]
     no_parallel: bool,
-}
-
-/// splitmix64: the per-row pseudo-random source both harnesses share.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Rows `lo..hi` of the benchmark table (see the module documentation).
-fn make_batch(
-    lo: usize,
-    hi: usize,
-    rows: usize,
-    partitions: i64,
-    pool: &[String],
-) -> Res<RecordBatch> {
-    let n = i64::try_from(rows)?;
-    let ids: Vec<i64> = (i64::try_from(lo)?..i64::try_from(hi)?).collect();
-    let hashes: Vec<u64> = ids.iter().map(|&id| splitmix64(id as u64)).collect();
-    // i128: `id * partitions` must not overflow for any --rows
-    let scaled = |id: i64, k: i64| (i128::from(id) * i128::from(k) / i128::from(n)) as i64;
-    let columns: Vec<(&str, ArrayRef)> = vec![
-        ("id", Arc::new(Int64Array::from(ids.clone()))),
-        (
-            "part",
-            Arc::new(Int64Array::from_iter_values(
-                ids.iter().map(|&id| scaled(id, partitions)),
-            )),
-        ),
-        (
-            "idx_key",
-            Arc::new(Int64Array::from_iter_values(
-                ids.iter().map(|&id| scaled(id, INDEX_CARDINALITY)),
-            )),
-        ),
-        (
-            "f0",
-            Arc::new(Float64Array::from_iter_values(hashes.iter().map(|&h| {
-                (h >> 11) as f64 / (1u64 << 53) as f64 * 2000.0 - 1000.0
-            }))),
-        ),
-        (
-            "s",
-            Arc::new(StringArray::from_iter_values(hashes.iter().map(|&h| {
-                pool[((h >> 20) % STRING_POOL as u64) as usize].as_str()
-            }))),
-        ),
-        (
-            "flag",
-            Arc::new(
-                hashes
-                    .iter()
-                    .map(|&h| Some(h & 1 == 1))
-                    .collect::<BooleanArray>(),
-            ),
-        ),
-        (
-            "d",
-            // 18262 = 2020-01-01
-            Arc::new(Date32Array::from_iter_values(
-                hashes.iter().map(|&h| 18262 + ((h >> 32) % 3650) as i32),
-            )),
-        ),
-        (
-            "ts",
-            Arc::new(TimestampMicrosecondArray::from_iter_values(
-                hashes
-                    .iter()
-                    .map(|&h| 1_577_836_800_000_000 + ((h >> 8) % 10_000_000_000_000) as i64),
-            )),
-        ),
-    ];
-    Ok(RecordBatch::try_from_iter(columns)?)
 }
 
 /// An operation: eager (or arrow-rs) when `threads` is `None`, else the parallel counterpart
@@ -377,17 +296,8 @@ fn main() -> Res<()> {
     };
     clear_dir(&dir)?;
 
-    let pool: Vec<String> = (0..STRING_POOL)
-        .map(|i| format!("str_{i:06}_{}", "x".repeat(i % 7)))
-        .collect();
     let started = Instant::now();
-    let bounds: Vec<usize> = (0..=args.frames)
-        .map(|f| args.rows * f / args.frames)
-        .collect();
-    let batches = bounds
-        .windows(2)
-        .map(|w| make_batch(w[0], w[1], args.rows, args.partitions, &pool))
-        .collect::<Res<Vec<_>>>()?;
+    let batches = make_batches(args.rows, args.partitions, args.frames)?;
     let generate_s = started.elapsed().as_secs_f64();
     let part_value = args.partitions / 2;
     println!(
