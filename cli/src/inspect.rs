@@ -13,7 +13,7 @@ use plateau_metadata::DatasetFactory;
 use plateau_io_parallel::stats::{collect_dataset_metadata, MetadataOptions, METADATA_COLUMNS};
 use plateau_io_parallel::ParallelOptions;
 
-use crate::commands::{existing, parse_predicates, Log};
+use crate::context::{existing, parse_predicates, Log};
 use crate::{CliError, CliResult, PredicateArgs};
 
 /// The type with the distinctions a reader bridges removed: string, binary and list offset

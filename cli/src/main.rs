@@ -6,6 +6,7 @@
 //! so scripts can tell a missing dataset from a bad predicate.
 
 mod commands;
+mod context;
 mod demo;
 mod formats;
 mod inspect;

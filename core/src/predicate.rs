@@ -209,10 +209,25 @@ impl fmt::Display for Literal {
     }
 }
 
+/// Words that cannot be bare column names (value keywords such as `date` or `true` can: a
+/// column position is never ambiguous with a value position).
+pub(crate) const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is"];
+
+/// Whether `name` reads back as itself without quotes.
+pub(crate) fn is_bare_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && !KEYWORDS.contains(&name.to_ascii_lowercase().as_str())
+}
+
 /// Writes a column name bare when the parser would read it back as the same identifier,
 /// otherwise in double quotes.
 fn write_identifier(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
-    if crate::predicate_text::is_bare_identifier(name) {
+    if is_bare_identifier(name) {
         f.write_str(name)
     } else {
         write!(f, "\"{}\"", name.replace('"', "\"\""))
@@ -278,11 +293,6 @@ impl Predicates {
     /// A single conjunction.
     pub fn all(conjunction: Conjunction) -> Self {
         Self::new(vec![conjunction])
-    }
-
-    /// Parses the text form; see the module documentation for the grammar.
-    pub fn parse(text: &str) -> Result<Self> {
-        crate::predicate_text::parse(text)
     }
 
     /// Every column a literal refers to.

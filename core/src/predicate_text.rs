@@ -20,24 +20,9 @@
 use arrow::datatypes::TimeUnit;
 
 use crate::error::{Error, Result};
-use crate::predicate::{decode_hex, Conjunction, Literal, Op, Predicates, Value};
+use crate::predicate::{decode_hex, Conjunction, Literal, Op, Predicates, Value, KEYWORDS};
 use crate::scalar::Scalar;
 use crate::temporal;
-
-/// Words that cannot be bare column names (value keywords such as `date` or `true` can: a
-/// column position is never ambiguous with a value position).
-const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is"];
-
-/// Whether `name` reads back as itself without quotes.
-pub(crate) fn is_bare_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    (first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        && !KEYWORDS.contains(&name.to_ascii_lowercase().as_str())
-}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -392,8 +377,15 @@ fn parse_number(text: &str) -> Option<Scalar> {
     lower.parse::<f64>().ok().map(Scalar::Float)
 }
 
+impl Predicates {
+    /// Parses the text form; see the [`crate::predicate`] documentation for the grammar.
+    pub fn parse(text: &str) -> Result<Self> {
+        parse(text)
+    }
+}
+
 /// Parses the text form of predicates.
-pub(crate) fn parse(input: &str) -> Result<Predicates> {
+fn parse(input: &str) -> Result<Predicates> {
     let mut parser = Parser {
         tokens: tokenize(input)?,
         at: 0,

@@ -14,13 +14,15 @@
 
 use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat, DEFAULT_TABLE};
-use plateau_core::{partition_value, Error, Result, Scalar};
+use plateau_core::{Error, Result};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::dataset::{check_version, DatasetMetadata, IndexEntry, IndexSource, Partition};
+use crate::simplejson;
+pub use crate::simplejson::write_simplejson;
 
 /// zstd level of `zstandard.ZstdCompressor()`'s default.
 const ZSTD_LEVEL: i32 = 3;
@@ -322,7 +324,7 @@ pub fn to_json(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
     out.push_str("{\"dataset_metadata_version\": ");
     out.push_str(&m.metadata_version.to_string());
     out.push_str(", \"dataset_uuid\": ");
-    write_ascii_string(&m.uuid, &mut out);
+    simplejson::write_string(&m.uuid, &mut out);
     if !m.indices.is_empty() {
         out.push_str(", \"indices\": ");
         write_simplejson(
@@ -333,7 +335,7 @@ pub fn to_json(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
     }
     if !m.metadata.is_empty() {
         out.push_str(", \"metadata\": ");
-        write_simplejson_map(&m.metadata, &mut out)?;
+        simplejson::write_map(&m.metadata, &mut out)?;
     }
     if m.explicit_partitions {
         out.push_str(", \"partitions\": {");
@@ -341,11 +343,11 @@ pub fn to_json(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
             if i > 0 {
                 out.push_str(", ");
             }
-            write_ascii_string(label, &mut out);
+            simplejson::write_string(label, &mut out);
             out.push_str(": {\"files\": {");
-            write_ascii_string(&m.table_name, &mut out);
+            simplejson::write_string(&m.table_name, &mut out);
             out.push_str(": ");
-            write_ascii_string(&partition.file, &mut out);
+            simplejson::write_string(&partition.file, &mut out);
             out.push_str("}}");
         }
         out.push('}');
@@ -356,7 +358,7 @@ pub fn to_json(metadata: &DatasetMetadata) -> Result<Vec<u8>> {
             if i > 0 {
                 out.push_str(", ");
             }
-            write_ascii_string(key, &mut out);
+            simplejson::write_string(key, &mut out);
         }
         out.push(']');
     }
@@ -450,80 +452,6 @@ fn compress(packed: &[u8]) -> Result<Vec<u8>> {
     compressor.include_checksum(false)?;
     compressor.include_contentsize(true)?;
     Ok(compressor.compress(packed)?)
-}
-
-/// Writes `value` exactly as `simplejson.dumps(value)` does with default options.
-pub fn write_simplejson(value: &Json, out: &mut String) -> Result<()> {
-    match value {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.push_str(&i.to_string());
-            } else if let Some(u) = n.as_u64() {
-                out.push_str(&u.to_string());
-            } else {
-                let f = n.as_f64().ok_or_else(|| {
-                    Error::invalid_input(format!("number {n} is not representable"))
-                })?;
-                let text = partition_value::format_value(&Scalar::Float(f))?;
-                out.push_str(&String::from_utf8_lossy(&text));
-            }
-        }
-        Json::String(s) => write_ascii_string(s, out),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_simplejson(item, out)?;
-            }
-            out.push(']');
-        }
-        Json::Object(map) => write_simplejson_map(map, out)?,
-    }
-    Ok(())
-}
-
-/// [`write_simplejson`] for an object.
-fn write_simplejson_map(map: &Map<String, Json>, out: &mut String) -> Result<()> {
-    out.push('{');
-    for (i, (key, item)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_ascii_string(key, out);
-        out.push_str(": ");
-        write_simplejson(item, out)?;
-    }
-    out.push('}');
-    Ok(())
-}
-
-/// `ensure_ascii=True` string escaping: printable ASCII stays, `"` `\` and the five named
-/// control characters get short escapes, everything else `\uXXXX` in lowercase hex.
-fn write_ascii_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub mod labels;
 pub mod load;
 pub mod planning;
 pub mod schema;
+pub mod simplejson;
 
 pub use dataset::{DatasetMetadata, DatasetMetadataBuilder, IndexEntry, Partition};
 pub use factory::DatasetFactory;

@@ -1292,6 +1292,6 @@ fn sort_keys(value: &Json) -> Json {
 /// separators `", "` and `": "` and ASCII escapes (the map must already be sorted).
 fn pandas_json_text(pandas: &JsonMap<String, Json>) -> Result<String> {
     let mut out = String::new();
-    crate::codec::write_simplejson(&Json::Object(pandas.clone()), &mut out)?;
+    crate::simplejson::write_simplejson(&Json::Object(pandas.clone()), &mut out)?;
     Ok(out)
 }

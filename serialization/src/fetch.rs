@@ -28,10 +28,11 @@
 //! ```
 
 use arrow::array::RecordBatch;
-use plateau_core::{runtime, Result, Store};
+use plateau_core::{Result, Store};
 
+use crate::format::serializer_for_key;
 use crate::parquet::{self, ParquetBytes};
-use crate::serializer::{serializer_for_key, ReadOptions};
+use crate::serializer::ReadOptions;
 
 /// The bytes of one stored file that a read needs, not decoded yet.
 #[derive(Debug)]
@@ -87,16 +88,4 @@ pub async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Result<Fe
         key: key.to_owned(),
         contents,
     })
-}
-
-/// [`fetch`] on the shared runtime, then decoding on the calling thread.
-pub(crate) fn restore_blocking(
-    store: &Store,
-    key: &str,
-    options: &ReadOptions,
-) -> Result<RecordBatch> {
-    let (store_owned, key_owned, options_owned) = (store.clone(), key.to_owned(), options.clone());
-    let fetched =
-        runtime::block_on(async move { fetch(&store_owned, &key_owned, &options_owned).await })?;
-    fetched.decode(options)
 }

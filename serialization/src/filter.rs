@@ -79,6 +79,7 @@
 //! 12. Nested (list, struct, map), time-of-day, duration and interval columns are
 //!     [`Error::Unsupported`], except for `in ()` / `not in ()`, which need no type.
 
+mod bound;
 mod coerce;
 mod hash;
 mod kernels;

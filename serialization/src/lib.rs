@@ -3,8 +3,9 @@
 //! * [`filter`]: evaluates [`plateau_core::Predicates`] on Arrow arrays and batches with
 //!   plateau's semantics (all nine operators, null rules, type checks). Everything in plateau
 //!   that filters rows or index keys goes through it.
-//! * [`serializer`]: the [`Serializer`] trait, [`ReadOptions`] and [`restore`], which picks
-//!   the serializer from a key's suffix.
+//! * [`serializer`]: the [`Serializer`] trait and [`ReadOptions`]; [`format`]: [`restore`],
+//!   which picks the serializer from a key's suffix.
+//! * [`fetch`]: a read in two halves, async I/O then CPU-only decoding.
 //! * [`parquet`]: [`ParquetSerializer`], with projection, row-group pruning from statistics
 //!   ([`pruning`]) and exact row filtering.
 //! * [`csv`]: [`CsvSerializer`], plateau's `;`-separated, optionally gzipped CSV.
@@ -35,10 +36,12 @@
 pub mod csv;
 pub mod fetch;
 pub mod filter;
+pub mod format;
 pub mod parquet;
 pub mod pruning;
 pub mod serializer;
 
 pub use crate::csv::CsvSerializer;
+pub use crate::format::restore;
 pub use crate::parquet::ParquetSerializer;
-pub use crate::serializer::{restore, ReadOptions, Serializer};
+pub use crate::serializer::{ReadOptions, Serializer};

@@ -221,7 +221,13 @@ impl Serializer for ParquetSerializer {
     }
 
     fn restore(&self, store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
-        crate::fetch::restore_blocking(store, key, options)
+        // Fetch on the shared runtime, decode on the calling thread.
+        let (store_owned, key_owned, options_owned) =
+            (store.clone(), key.to_owned(), options.clone());
+        let bytes = plateau_core::runtime::block_on(async move {
+            fetch(&store_owned, &key_owned, &options_owned).await
+        })?;
+        decode(bytes, key, options)
     }
 }
 

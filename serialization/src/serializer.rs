@@ -1,5 +1,5 @@
-//! The [`Serializer`] trait, [`ReadOptions`] and [`restore`], which picks the serializer
-//! from a key's suffix (plateau's `DataFrameSerializer.restore_dataframe`).
+//! The [`Serializer`] trait and [`ReadOptions`]; [`crate::format`] picks the serializer
+//! from a key's suffix.
 //!
 //! Every serializer follows the same read contract (reference §4.4), implemented once here
 //! by one internal request type and shared by the Parquet and CSV readers:
@@ -30,9 +30,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use plateau_core::{Error, Predicates, Result, Store};
 
-use crate::csv::CsvSerializer;
 use crate::filter::{self, EvalOptions};
-use crate::parquet::ParquetSerializer;
 
 /// What to read from a stored file.
 ///
@@ -161,29 +159,6 @@ pub trait Serializer: fmt::Debug + Send + Sync {
     /// [`Serializer::deserialize`]; formats that support ranged reads do less I/O.
     fn restore(&self, store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
         self.deserialize(store.get(key)?, key, options)
-    }
-}
-
-/// Reads the file at `key` with the serializer its suffix names: `.parquet`
-/// ([`ParquetSerializer`]), `.csv.gz` or `.csv` ([`CsvSerializer`]). Any other suffix is
-/// [`Error::Unsupported`].
-pub fn restore(store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
-    serializer_for_key(key)?.restore(store, key, options)
-}
-
-/// The serializer that reads files with the suffix of `key`.
-pub fn serializer_for_key(key: &str) -> Result<Box<dyn Serializer>> {
-    // Same order as plateau's registry: `.csv.gz` before `.csv`.
-    if key.ends_with(".parquet") {
-        Ok(Box::new(ParquetSerializer::default()))
-    } else if key.ends_with(".csv.gz") {
-        Ok(Box::new(CsvSerializer::default()))
-    } else if key.ends_with(".csv") {
-        Ok(Box::new(CsvSerializer::new(false)))
-    } else {
-        Err(Error::unsupported(format!(
-            "the file format of `{key}` is not supported (expected .parquet, .csv.gz or .csv)"
-        )))
     }
 }
 
@@ -475,23 +450,5 @@ mod tests {
             let dictionary = target_type(&data_type, true);
             assert!(cast(&empty, &dictionary).is_ok(), "{data_type}");
         }
-    }
-
-    #[test]
-    fn suffix_dispatch() {
-        assert_eq!(
-            serializer_for_key("a/b.parquet").unwrap().file_suffix(),
-            ".parquet"
-        );
-        assert_eq!(
-            serializer_for_key("a/b.csv.gz").unwrap().file_suffix(),
-            ".csv.gz"
-        );
-        assert_eq!(serializer_for_key("a/b.csv").unwrap().file_suffix(), ".csv");
-        let err = serializer_for_key("a/b.json").unwrap_err();
-        assert!(
-            matches!(err, Error::Unsupported(ref m) if m.contains("a/b.json")),
-            "{err}"
-        );
     }
 }

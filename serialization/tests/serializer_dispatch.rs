@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use plateau_core::{Error, Predicates, Store};
-use plateau_serialization::serializer::serializer_for_key;
+use plateau_serialization::format::serializer_for_key;
 use plateau_serialization::{restore, CsvSerializer, ParquetSerializer, ReadOptions, Serializer};
 
 fn sample() -> RecordBatch {

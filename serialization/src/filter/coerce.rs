@@ -196,8 +196,8 @@ pub(crate) fn to_scalar(column_type: &DataType, coerced: Coerced, original: &Sca
         (
             T::Decimal128(precision, scale) | T::Decimal256(precision, scale),
             Coerced::Decimal { value, scale: from },
-        ) => match super::kernels::rescale_i128(value, from, *scale) {
-            super::kernels::Bound::Exact(v) => Scalar::Decimal {
+        ) => match super::bound::rescale_i128(value, from, *scale) {
+            super::bound::Bound::Exact(v) => Scalar::Decimal {
                 value: v,
                 precision: *precision,
                 scale: *scale,
