@@ -21,6 +21,7 @@
 
 mod cloud;
 pub mod error;
+pub mod local_cas;
 pub mod location;
 pub mod naming;
 pub mod partition_value;

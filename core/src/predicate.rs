@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 
 /// A comparison operator of plateau's predicates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// `==`
     Eq,
@@ -124,7 +124,7 @@ impl fmt::Display for Op {
 }
 
 /// The right-hand side of a literal: one value, or a list for `in` / `not in`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A single value.
     Scalar(Scalar),
@@ -181,7 +181,7 @@ impl fmt::Display for Value {
 }
 
 /// One comparison `column op value`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Literal {
     /// The column name.
     pub column: String,
@@ -235,7 +235,7 @@ fn write_identifier(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
 }
 
 /// An AND of literals.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conjunction {
     /// The literals, all of which must hold.
     pub literals: Vec<Literal>,
@@ -278,7 +278,7 @@ impl fmt::Display for Conjunction {
 }
 
 /// An OR of conjunctions: plateau's `predicates` argument.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Predicates {
     /// The conjunctions, any of which may hold.
     pub conjunctions: Vec<Conjunction>,

@@ -30,7 +30,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 ///
 /// Equality is by value: NaN equals NaN, timestamps are equal when they denote the same instant
 /// in the same zone (whatever their unit), decimals when their numeric values are equal.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Scalar {
     /// The missing value (`None` / `NaN` in plateau's predicates).
     Null,

@@ -11,11 +11,9 @@
 //! [`Path::parse`], never `Path::from`, which would escape the `%` again.
 //!
 //! Conditional writes: [`Store::put_if_absent`] maps to `PutMode::Create` and
-//! [`Store::put_if_match`] to `PutMode::Update`. The local-disk backend cannot compare-and-swap,
-//! so for it `put_if_match` takes an exclusive OS file lock on
-//! `<root>/.plateau-locks/<key>.lock`, compares the current version, writes (write-then-rename)
-//! and releases the lock. OS locks die with their process, so a crashed writer leaves no stale
-//! lock behind.
+//! [`Store::put_if_match`] to `PutMode::Update`. Local disk, which object_store cannot
+//! compare-and-swap, is wrapped in [`LockingLocalStore`] (an OS lock file per key), so every
+//! backend is driven the same way here.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -35,6 +33,7 @@ use object_store::{
 };
 
 use crate::error::{Error, Result};
+use crate::local_cas::LockingLocalStore;
 use crate::location::{redact_url, StoreLocation};
 use crate::runtime::block_on as run;
 
@@ -74,8 +73,6 @@ impl ObjectVersion {
 enum ConditionalUpdate {
     /// The backend supports `PutMode::Update`.
     Native,
-    /// Local disk: an OS lock file under this directory guards compare-then-write.
-    LockFile(PathBuf),
     /// The backend is configured without conditional writes (the reason says how); commits
     /// cannot be atomic.
     Unavailable(String),
@@ -90,9 +87,9 @@ pub struct Store {
     prefix: String,
     url: String,
     conditional_update: ConditionalUpdate,
-    /// The backend again, for local disk: to map keys to files (symbolic links, interrupted
-    /// uploads).
-    local: Option<Arc<LocalFileSystem>>,
+    /// For local disk: the backend (to map keys to files: symbolic links, interrupted
+    /// uploads) and the store's root directory.
+    local: Option<(Arc<LocalFileSystem>, PathBuf)>,
     /// Writes to a store without conditional writes are allowed, with commits degraded to
     /// compare-then-write (see [`Store::with_last_writer_wins`]).
     last_writer_wins: bool,
@@ -167,12 +164,17 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
+        let locking = LockingLocalStore::new(
+            Arc::clone(&backend),
+            root.join(".plateau-locks"),
+            prefix.clone(),
+        );
         Ok(Self {
-            inner: Arc::clone(&backend) as Arc<dyn ObjectStore>,
+            inner: Arc::new(locking),
             prefix,
             url: format!("file://{}", root.display()),
-            conditional_update: ConditionalUpdate::LockFile(root.join(".plateau-locks")),
-            local: Some(backend),
+            conditional_update: ConditionalUpdate::Native,
+            local: Some((backend, root)),
             last_writer_wins: false,
         })
     }
@@ -625,36 +627,14 @@ impl Store {
         bytes: Bytes,
         expected: &ObjectVersion,
     ) -> Result<ObjectVersion> {
-        match &self.conditional_update {
-            ConditionalUpdate::Native | ConditionalUpdate::Unavailable(_) => self.put_mode(
-                key,
-                bytes,
-                PutMode::Update(UpdateVersion {
-                    e_tag: expected.e_tag.clone(),
-                    version: expected.version.clone(),
-                }),
-            ),
-            ConditionalUpdate::LockFile(dir) => {
-                let _guard = LockGuard::acquire(dir, key)?;
-                let current = match self.head(key) {
-                    Ok(object) => object.version,
-                    Err(Error::NotFound { .. }) => {
-                        return Err(Error::CommitConflict {
-                            key: key.to_owned(),
-                            message: "object was deleted since it was read".into(),
-                        })
-                    }
-                    Err(e) => return Err(e),
-                };
-                if &current != expected {
-                    return Err(Error::CommitConflict {
-                        key: key.to_owned(),
-                        message: "object changed since it was read".into(),
-                    });
-                }
-                self.put(key, bytes)
-            }
-        }
+        self.put_mode(
+            key,
+            bytes,
+            PutMode::Update(UpdateVersion {
+                e_tag: expected.e_tag.clone(),
+                version: expected.version.clone(),
+            }),
+        )
     }
 
     /// Deletes the object; a missing key is not an error. On local disk, a key whose file
@@ -772,7 +752,7 @@ impl Store {
     /// Whether `path` lies below a symbolic link on local disk (the backend's listing follows
     /// links; plateau never does). `links` caches the answer per directory.
     fn behind_symlink(&self, path: &Path, links: &mut HashMap<PathBuf, bool>) -> Result<bool> {
-        let Some(local) = &self.local else {
+        let Some((local, _)) = &self.local else {
             return Ok(false);
         };
         let file = local.path_to_filesystem(path).map_err(Error::from)?;
@@ -802,10 +782,7 @@ impl Store {
 
     /// The root directory of a local-disk store.
     fn local_root(&self) -> Option<PathBuf> {
-        match &self.conditional_update {
-            ConditionalUpdate::LockFile(locks) => locks.parent().map(PathBuf::from),
-            ConditionalUpdate::Native | ConditionalUpdate::Unavailable(_) => None,
-        }
+        self.local.as_ref().map(|(_, root)| root.clone())
     }
 
     /// Files that interrupted uploads left behind under `prefix`, on local disk: the
@@ -986,29 +963,4 @@ fn absolute_missing(path: &std::path::Path) -> Result<PathBuf> {
         )));
     }
     Ok(result)
-}
-
-/// An exclusive OS lock on `<dir>/<key>.lock`, released on drop (or when the process dies).
-struct LockGuard {
-    file: std::fs::File,
-}
-
-impl LockGuard {
-    fn acquire(dir: &std::path::Path, key: &str) -> Result<Self> {
-        let name = format!("{}.lock", key.replace('/', "%2F"));
-        std::fs::create_dir_all(dir)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(name))?;
-        file.lock()?;
-        Ok(Self { file })
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-    }
 }

@@ -62,6 +62,7 @@ use plateau_metadata::schema::{empty_batch, is_index_level_name};
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use plateau_serialization::fetch;
 use plateau_serialization::filter::{self, EvalOptions};
+use serde::{Deserialize, Serialize};
 
 use crate::read_options::{result_field, ReadOptions};
 
@@ -101,7 +102,7 @@ impl ScanOptions {
 }
 
 /// The typed value of one partition column of a task.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PartitionValue {
     /// The partition column.
     pub column: String,
@@ -112,7 +113,7 @@ pub struct PartitionValue {
 }
 
 /// One data file to read: which rows and how to complete them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScanTask {
     /// The position of the task's group in [`ScanPlan::groups`].
     pub group: usize,
@@ -128,7 +129,7 @@ pub struct ScanTask {
 }
 
 /// A planned `dispatch_by` group (one partition each without `dispatch_by`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScanGroup {
     /// `(column, ==, value)` for each `dispatch_by` column.
     pub conjunction: Vec<Literal>,
@@ -138,7 +139,11 @@ pub struct ScanGroup {
 }
 
 /// A planned read: what to read from which files, and the schema of the result.
-#[derive(Clone, Debug)]
+///
+/// Plans are data: they serialize with serde (JSON, msgpack, ...), so one process can plan
+/// and others read tasks ([`read_task`] with the deserialized plan). JSON cannot carry a NaN
+/// literal (serde_json writes it as `null`); msgpack can.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScanPlan {
     /// The dataset's uuid.
     pub uuid: String,

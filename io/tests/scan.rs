@@ -168,3 +168,31 @@ fn scan_errors_are_items_and_planning_errors_come_first() {
     let err = result.unwrap_err();
     assert!(matches!(err, plateau_core::Error::NotFound { .. }), "{err}");
 }
+
+#[test]
+fn plans_are_data_that_other_processes_can_execute() {
+    let store = dataset();
+    let factory = DatasetFactory::new(store.clone(), "scan");
+    let options = ReadOptions::default()
+        .columns(["x", "P"])
+        .predicates(Predicates::parse("L in ('b', 'c', 'e') and x >= 20").unwrap());
+    let plan = plan_scan(&factory, &options).unwrap();
+    let text = serde_json::to_string(&plan).unwrap();
+    let received: plateau_io::scan::ScanPlan = serde_json::from_str(&text).unwrap();
+    assert_eq!(received.output_schema, plan.output_schema);
+    assert_eq!(received.tasks.len(), plan.tasks.len());
+    let run = |plan: plateau_io::scan::ScanPlan| {
+        let plan = Arc::new(plan);
+        let indices = (0..plan.tasks.len()).collect();
+        plateau_io::scan::read_tasks_blocking(&store, &plan, indices, &ScanOptions::default())
+            .unwrap()
+    };
+    let here = run(plan);
+    let there = run(received);
+    assert_eq!(here, there);
+    assert_eq!(
+        here.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        3,
+        "rows b, c and e"
+    );
+}

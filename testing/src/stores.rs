@@ -12,7 +12,7 @@ use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
 use plateau_core::Store;
 use tempfile::TempDir;
@@ -166,15 +166,14 @@ enum Verdict {
 
 /// An [`ObjectStore`] around another that fails or "crashes" at the N-th mutating operation.
 ///
-/// Conditional updates (`PutMode::Update`) are emulated (compare the version, then overwrite,
-/// under a lock) when the wrapped backend cannot do them itself, so the wrapper also works
-/// around a local directory.
+/// Conditional writes are the wrapped backend's: around a local directory, wrap the
+/// [`plateau_core::local_cas::LockingLocalStore`] that `Store::local` uses
+/// ([`TempStore::faulty`] does).
 #[derive(Clone)]
 pub struct FaultStore {
     inner: Arc<dyn ObjectStore>,
     prefix: String,
     state: Arc<Mutex<State>>,
-    update_lock: Arc<futures::lock::Mutex<()>>,
 }
 
 impl fmt::Debug for FaultStore {
@@ -198,7 +197,6 @@ impl FaultStore {
             inner,
             prefix: String::new(),
             state: Arc::new(Mutex::new(State::default())),
-            update_lock: Arc::new(futures::lock::Mutex::new(())),
         }
     }
 
@@ -295,32 +293,7 @@ impl FaultStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        let PutMode::Update(expected) = &opts.mode else {
-            return self.inner.put_opts(location, payload, opts).await;
-        };
-        let expected = expected.clone();
-        match self.inner.put_opts(location, payload.clone(), opts).await {
-            Err(object_store::Error::NotImplemented { .. }) => {}
-            other => return other,
-        }
-        // Emulated compare-and-swap for backends without it (local disk).
-        let _guard = self.update_lock.lock().await;
-        let current = match self.inner.head(location).await {
-            Ok(meta) => meta,
-            Err(object_store::Error::NotFound { path, source }) => {
-                return Err(object_store::Error::Precondition { path, source })
-            }
-            Err(e) => return Err(e),
-        };
-        if current.e_tag != expected.e_tag || current.version != expected.version {
-            return Err(object_store::Error::Precondition {
-                path: location.to_string(),
-                source: "the object changed since it was read".into(),
-            });
-        }
-        self.inner
-            .put_opts(location, payload, PutOptions::default())
-            .await
+        self.inner.put_opts(location, payload, opts).await
     }
 }
 

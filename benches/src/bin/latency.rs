@@ -25,7 +25,7 @@
 //! Each line reports the median and min, the requests of one run, and the ideal time
 //! `requests × L ÷ 16` (16 = the default files in flight and uploads in flight). Only the
 //! blocking front-end APIs are used, so the same source measures an older build of the
-//! library (`tools/bench/latency.sh` does that, side by side).
+//! library (`tools/bench/compare.sh latency` does that, side by side).
 
 use std::error::Error;
 use std::sync::Arc;
