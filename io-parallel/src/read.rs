@@ -1,5 +1,5 @@
 //! Parallel reads. [`read_table`] executes the scan plan with many files in flight
-//! ([`scan_options`]: at least 16, at least the thread count), decoding on tokio's blocking
+//! ([`scan_options`]: at least the scan default, at least the thread count), decoding on tokio's blocking
 //! pool; [`par_groups`], [`PlannedRead`] and [`ReadAhead`] decode every planned partition
 //! (or `dispatch_by` group) with [`plateau_io::read::read_group`] as one rayon task.
 //! Planning and validation are the eager ones ([`plateau_io::read::plan`]), so errors are

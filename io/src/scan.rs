@@ -73,22 +73,22 @@ use crate::read_options::{result_field, ReadOptions};
 ///
 /// let options = ScanOptions::default().with_files_in_flight(64);
 /// assert_eq!(options.files_in_flight, 64);
-/// assert_eq!(ScanOptions::default().files_in_flight, 16);
+/// assert_eq!(ScanOptions::default().files_in_flight, 32);
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ScanOptions {
-    /// How many data files are fetched and decoded at once. Default 16: on an object store
-    /// with tens of milliseconds per request, a read costs about
-    /// `files × 2 requests × latency ÷ files_in_flight`; memory holds up to this many
-    /// files' decoded batches. Values below 1 count as 1.
+    /// How many data files are fetched and decoded at once. Default 32 (DataFusion's
+    /// metadata fetch concurrency): on an object store with tens of milliseconds per
+    /// request, a read costs about `files × 2 requests × latency ÷ files_in_flight`; memory
+    /// holds up to this many files' decoded batches. Values below 1 count as 1.
     pub files_in_flight: usize,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         Self {
-            files_in_flight: 16,
+            files_in_flight: 32,
         }
     }
 }

@@ -23,7 +23,8 @@
 //!   made.
 //!
 //! Each line reports the median and min, the requests of one run, and the ideal time
-//! `requests × L ÷ 16` (16 = the default files in flight and uploads in flight). Only the
+//! `requests × L ÷ in flight` (32 files in flight for reads, the scan's default; 16 uploads
+//! for writes and updates). Only the
 //! blocking front-end APIs are used, so the same source measures an older build of the
 //! library (`tools/bench/compare.sh latency` does that, side by side).
 
@@ -51,8 +52,10 @@ use serde_json::json;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
-/// The in-flight limit the ideal time assumes.
-const IN_FLIGHT: u32 = 16;
+/// The in-flight limits the ideal time assumes: `ScanOptions::files_in_flight` for reads,
+/// `write::UPLOADS_IN_FLIGHT` for writes and updates.
+const READ_IN_FLIGHT: u32 = 32;
+const WRITE_IN_FLIGHT: u32 = 16;
 
 #[derive(Parser, Debug)]
 #[command(about = "plateau's operations against a store with a fixed delay per request")]
@@ -186,7 +189,12 @@ fn main() -> Res<()> {
         let store = counting.store(&prefix);
         let written = |run: usize| format!("w{latency_ms}x{run}");
         let mut report = |name: &str, timing: Timing| {
-            let ideal = latency.as_secs_f64() * timing.requests as f64 / f64::from(IN_FLIGHT);
+            let in_flight = if name.contains("read") {
+                READ_IN_FLIGHT
+            } else {
+                WRITE_IN_FLIGHT
+            };
+            let ideal = latency.as_secs_f64() * timing.requests as f64 / f64::from(in_flight);
             println!(
                 "{:>5}ms {:<16} {:>9.3} {:>9.3} {:>9} {:>9.3}",
                 latency_ms, name, timing.median, timing.min, timing.requests, ideal
