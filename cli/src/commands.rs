@@ -20,7 +20,7 @@ use plateau_metadata::{dump, DatasetFactory, DatasetMetadata};
 use plateau_serialization::ParquetSerializer;
 use serde_json::{Map, Value as Json};
 
-use crate::context::{existing, parse_predicates, Log};
+use crate::context::{existing, existing_for_query, parse_predicates, Log};
 use crate::progress::Bar;
 use crate::validate;
 use crate::{
@@ -448,7 +448,7 @@ fn partitions(
     json: bool,
     log: &Log,
 ) -> CliResult {
-    let factory = existing(store, uuid)?;
+    let factory = existing_for_query(store, uuid, predicate)?;
     let metadata = factory.metadata()?;
     let mut options = eager::ReadOptions::default();
     if let Some(predicates) = parse_predicates(predicate, &metadata)? {
@@ -505,7 +505,7 @@ fn read(
             "--format parquet writes binary data: give --output FILE or redirect stdout",
         ));
     }
-    let factory = existing(store, uuid)?;
+    let factory = existing_for_query(store, uuid, predicate)?;
     let mut options = eager::ReadOptions::default();
     if let Some(columns) = columns {
         if columns.iter().any(String::is_empty) {

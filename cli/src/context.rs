@@ -77,6 +77,31 @@ pub fn existing(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
     }
 }
 
+/// [`existing`] for a query: the index files of the indexed columns `predicate` names are
+/// fetched together with `_common_metadata` (one round trip less). The predicate is only
+/// parsed for its column names here; [`parse_predicates`] reports its errors later.
+pub fn existing_for_query(
+    store: &Store,
+    uuid: &str,
+    predicate: &PredicateArgs,
+) -> CliResult<DatasetFactory> {
+    plateau_core::naming::validate_uuid(uuid)?;
+    let raw = match (&predicate.where_, &predicate.predicates) {
+        (Some(text), _) => Predicates::parse(text).ok(),
+        (None, Some(json)) => Predicates::from_json(json).ok(),
+        (None, None) => None,
+    };
+    let factory = DatasetFactory::new(store.clone(), uuid);
+    let loaded = factory.metadata_prefetching_indices(|metadata| {
+        plateau_metadata::planning::index_columns_needed(metadata, raw.as_ref(), None)
+    });
+    match loaded {
+        Ok(_) => Ok(factory),
+        // The plain path reports every other outcome the same way as other commands.
+        Err(_) => existing(store, uuid),
+    }
+}
+
 /// The predicates of `--where` or `--predicates`, if any, with their literals coerced to the
 /// column types of `metadata` where that is lossless.
 pub fn parse_predicates(
