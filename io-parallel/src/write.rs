@@ -15,11 +15,10 @@
 //! As the eager front end, everything that can be validated is validated before any file is
 //! written: uuid, metadata version, table name, index overlap, whether the dataset exists,
 //! partition keys, secondary indices and delete scope against an existing dataset, and for
-//! every batch (checked in parallel, no I/O) its partition columns, null keys, sort columns,
-//! index columns and schema, then all schemas against each other and the stored
-//! `_common_metadata`, and the shuffle's bucketing columns. Errors are those of the eager
-//! functions, and when several batches are invalid the first one's (in input order) is
-//! reported.
+//! every batch (checked in parallel, no I/O) its partition columns, null keys, sort columns
+//! and index columns, then the shuffle's bucketing columns, then all schemas against each
+//! other and the stored `_common_metadata`. Errors are those of the eager functions, and
+//! when several batches are invalid the first one's (in input order) is reported.
 //!
 //! # Composition
 //! Both writers drive one [`DatasetWriter`] transaction, as the eager ones do: its
@@ -193,7 +192,9 @@ fn write_and_commit(
     writer.accept(&plans)?;
     writer.begin()?;
     let plans = match spec {
-        // The buckets regroup the accepted rows: their schemas were accepted with the input.
+        // The input plans only served validation (a batch is planned whole, so they were
+        // sorted too); the buckets regroup the accepted rows, whose schemas were accepted
+        // with the input, and are planned again.
         Some(spec) => {
             drop(plans);
             let buckets = shuffle::shuffle(batches, spec, parallel)?;
