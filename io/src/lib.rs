@@ -12,11 +12,23 @@
 //! * [`metapartition`]: [`MetaPartition`], one written partition without its data — the
 //!   serialisable message between `write_single_partition` workers and `commit_dataset`.
 //! * [`partition`]: `partition_on` split in first-appearance order, null checks, sorting.
-//! * [`mod@write`]: validation before the first byte, writing data files and per-partition
-//!   indices; [`write::StoreOptions`].
+//! * [`transaction`]: [`DatasetWriter`], the one write transaction every writing path of
+//!   every front end drives: validation before the first byte, writing data files, the single
+//!   commit.
+//! * [`options`]: the options of every write ([`options::StoreOptions`],
+//!   [`options::UpdateOptions`], ...).
+//! * [`check`]: the checks made before the first byte (options, partition keys, indices,
+//!   delete-scope columns, partitions written elsewhere), with plateau's errors.
+//! * [`plan`]: [`plan::WritePlan`], batches validated and split into data files, written and
+//!   indexed (uploads in flight, or built for a caller that uploads itself).
+//! * [`mod@write`]: creating datasets and writing partitions (`store_dataset`,
+//!   `create_empty_dataset_header`, `write_single_partition`), each a [`DatasetWriter`].
 //! * [`commit`]: building the new metadata (new dataset or update), merging indices, writing
 //!   index files, `_common_metadata` and the metadata file with put-if-absent / put-if-match.
-//! * [`update`]: [`update::UpdateOptions`], delete scopes, index maintenance.
+//! * [`retry`]: how a commit that lost the compare-and-swap is retried.
+//! * [`update`]: `update_dataset` and `commit_dataset` (each a [`DatasetWriter`]), delete
+//!   scopes, index maintenance.
+//! * [`scope`]: which partitions a delete scope selects.
 //! * [`maintenance`]: delete, garbage collection, building indices.
 //!
 //! ```
@@ -40,17 +52,22 @@
 //! assert_eq!(table.num_rows(), 3);
 //! ```
 
+pub mod check;
 pub mod commit;
 pub mod copy;
 pub mod maintenance;
 pub mod metapartition;
+pub mod options;
 pub mod partition;
+pub mod plan;
 pub mod read;
 mod read_options;
 pub mod retry;
 pub mod scan;
 pub mod scope;
+pub mod transaction;
 pub mod update;
 pub mod write;
 
 pub use metapartition::MetaPartition;
+pub use transaction::DatasetWriter;
