@@ -412,3 +412,54 @@ fn the_probe_tells_stores_that_ignore_preconditions() {
     );
     assert!(lax.list_keys("").unwrap().is_empty(), "the probe cleans up");
 }
+
+#[test]
+fn async_methods_run_on_the_callers_runtime_of_either_flavour() {
+    for flavor in ["current_thread", "multi_thread"] {
+        let rt = match flavor {
+            "current_thread" => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+            _ => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build(),
+        }
+        .unwrap();
+        for (store, _dir) in backends() {
+            rt.block_on(async {
+                let written = store.put_async("a/k", b("0123456789")).await.unwrap();
+                let (bytes, version) = store.get_versioned_async("a/k").await.unwrap();
+                assert_eq!(bytes, b("0123456789"));
+                assert_eq!(version.e_tag, written.e_tag, "{store}");
+                let (tail, size) = store.get_tail_async("a/k", 3).await.unwrap();
+                assert_eq!((tail, size), (b("789"), 10));
+                let ranges = store.get_ranges_async("a/k", &[0..2, 8..10]).await.unwrap();
+                assert_eq!(ranges, vec![b("01"), b("89")]);
+                assert_eq!(store.head_async("a/k").await.unwrap().size, 10);
+                assert!(store.get_opt_async("a/none").await.unwrap().is_none());
+            });
+        }
+    }
+}
+
+#[test]
+fn many_objects_at_once() {
+    for (store, _dir) in backends() {
+        let objects: Vec<(String, Bytes)> = (0..40)
+            .map(|i| (format!("m/f{i:02}"), Bytes::from(format!("v{i}"))))
+            .collect();
+        store.put_many(objects, 8).unwrap();
+        let mut uploader = plateau_core::upload::Uploader::new(&store, 4);
+        for i in 40..50 {
+            uploader
+                .push(format!("m/f{i:02}"), Bytes::from(format!("v{i}")))
+                .unwrap();
+        }
+        uploader.finish().unwrap();
+        assert_eq!(store.list_keys("m/").unwrap().len(), 50, "{store}");
+        let keys = vec!["m/f03".to_owned(), "m/nope".to_owned(), "m/f49".to_owned()];
+        let found = store.get_many_opt(&keys).unwrap();
+        assert_eq!(found, vec![Some(b("v3")), None, Some(b("v49"))]);
+    }
+}
