@@ -548,37 +548,73 @@ pub(crate) fn constant_batch(values: &[PartitionValue], rows: usize) -> Result<R
 /// Store, Parquet and predicate errors; [`Error::ColumnNotFound`] for a requested column the
 /// file lacks; [`Error::Corrupt`] for a file lacking a column of the dataset schema.
 pub async fn read_task(store: &Store, plan: &Arc<ScanPlan>, index: usize) -> Result<RecordBatch> {
+    let fetched = fetch_task(store, plan, index).await?;
+    decode_task(Arc::clone(plan), index, fetched).await
+}
+
+/// The bytes task `index` of `plan` needs (no decoding).
+async fn fetch_task(store: &Store, plan: &ScanPlan, index: usize) -> Result<fetch::FetchedFile> {
     let task = plan
         .tasks
         .get(index)
         .ok_or_else(|| Error::invalid_input(format!("the scan plan has no task {index}")))?;
-    let read_options = plan.file_read_options(task);
-    let fetched = fetch::fetch(store, &task.file, &read_options).await?;
-    let plan = Arc::clone(plan);
-    // Decoding is CPU work: off the runtime's workers, so other files' I/O keeps flowing.
+    fetch::fetch(store, &task.file, &plan.file_read_options(task)).await
+}
+
+/// Decodes a fetched task on tokio's blocking pool: CPU work, kept off the runtime's workers
+/// so other files' I/O keeps flowing.
+async fn decode_task(
+    plan: Arc<ScanPlan>,
+    index: usize,
+    fetched: fetch::FetchedFile,
+) -> Result<RecordBatch> {
     tokio::task::spawn_blocking(move || {
-        let task = &plan.tasks[index];
-        let data = fetched.decode(&read_options)?;
+        let task = plan
+            .tasks
+            .get(index)
+            .ok_or_else(|| Error::invalid_input(format!("the scan plan has no task {index}")))?;
+        let data = fetched.decode(&plan.file_read_options(task))?;
         complete_task_batch(&plan, task, data)
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(format!("decoding task failed: {e}"))))?
 }
 
-/// The tasks `indices` of `plan` in that order, at most `files_in_flight` at a time.
+/// The tasks `indices` of `plan` in that order.
+///
+/// Two stages: up to [`ScanOptions::files_in_flight`] fetches run as tasks of the current
+/// tokio runtime (so they progress while decoding is busy), and as many decodes as the
+/// machine has cores run on the blocking pool. A slow decode therefore never holds an I/O
+/// slot: fetched files wait for a decoder, not the other way round.
 pub fn read_tasks(
     store: Store,
     plan: Arc<ScanPlan>,
     indices: Vec<usize>,
     options: &ScanOptions,
 ) -> BoxStream<'static, Result<RecordBatch>> {
+    let decoders = std::thread::available_parallelism().map_or(2, usize::from);
+    let fetch_plan = Arc::clone(&plan);
     futures::stream::iter(indices)
         .map(move |index| {
             let store = store.clone();
-            let plan = Arc::clone(&plan);
-            async move { read_task(&store, &plan, index).await }
+            let plan = Arc::clone(&fetch_plan);
+            let fetching = tokio::spawn(async move { fetch_task(&store, &plan, index).await });
+            async move {
+                let fetched = fetching.await.map_err(|e| {
+                    Error::Io(std::io::Error::other(format!("fetching task failed: {e}")))
+                })??;
+                Ok::<_, Error>((index, fetched))
+            }
         })
         .buffered(options.files_in_flight.max(1))
+        .map(move |fetched| {
+            let plan = Arc::clone(&plan);
+            async move {
+                let (index, fetched) = fetched?;
+                decode_task(plan, index, fetched).await
+            }
+        })
+        .buffered(decoders)
         .boxed()
 }
 
