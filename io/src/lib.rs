@@ -6,9 +6,12 @@
 //! Front ends (`plateau-io-eager`, `-iter`, `-parallel`) only decide *how* work is scheduled;
 //! what is read and written is decided here.
 //!
-//! * [`mod@read`]: [`read::ReadOptions`], reading one planned [`plateau_metadata::planning::DispatchGroup`]
-//!   into a batch (projection, predicates split into partition-key and content parts,
-//!   partition columns added with their real types) and the `read_table` column rules.
+//! * [`scan`]: planning a read once into a serialisable [`scan::ScanPlan`] (one
+//!   [`scan::ScanTask`] per data file: typed partition values, the residual filter) and
+//!   executing it with many files in flight, decoding off the I/O runtime; the async
+//!   [`scan::scan`] stream and the blocking [`scan::ScanReader`].
+//! * [`mod@read`]: [`read::ReadOptions`] and the `read_table` / `read_dataset` result rules
+//!   over the scan (one group per partition or `dispatch_by` value).
 //! * [`metapartition`]: [`MetaPartition`], one written partition without its data — the
 //!   serialisable message between `write_single_partition` workers and `commit_dataset`.
 //! * [`partition`]: `partition_on` split in first-appearance order, null checks, sorting.

@@ -598,7 +598,9 @@ pub fn read_tasks(
         .map(move |index| {
             let store = store.clone();
             let plan = Arc::clone(&fetch_plan);
-            let fetching = tokio::spawn(async move { fetch_task(&store, &plan, index).await });
+            let fetching = AbortOnDrop(tokio::spawn(async move {
+                fetch_task(&store, &plan, index).await
+            }));
             async move {
                 let fetched = fetching.await.map_err(|e| {
                     Error::Io(std::io::Error::other(format!("fetching task failed: {e}")))
@@ -616,6 +618,24 @@ pub fn read_tasks(
         })
         .buffered(decoders)
         .boxed()
+}
+
+/// A spawned task that is aborted when its handle is dropped: a scan dropped early (an
+/// error, a satisfied consumer) stops its fetches instead of finishing them for nobody.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Reads the tasks `indices` of `plan` on the shared runtime, blocking once: their batches
