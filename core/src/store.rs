@@ -595,24 +595,6 @@ impl Store {
         self.put_mode_async(key, bytes, PutMode::Overwrite).await
     }
 
-    /// Writes several objects ([`Store::put`] each), at most `in_flight` at a time (at least
-    /// one): uploads overlap instead of paying one round trip each. On an error the others
-    /// may or may not have been written.
-    pub fn put_many(&self, objects: Vec<(String, Bytes)>, in_flight: usize) -> Result<()> {
-        let this = self.clone();
-        run(async move {
-            futures::stream::iter(objects)
-                .map(|(key, bytes)| {
-                    let this = this.clone();
-                    async move { this.put_async(&key, bytes).await }
-                })
-                .buffer_unordered(in_flight.max(1))
-                .try_collect::<Vec<_>>()
-                .await?;
-            Ok(())
-        })
-    }
-
     /// Writes the object only if the key does not exist yet; otherwise
     /// [`Error::CommitConflict`] and nothing is written.
     pub fn put_if_absent(&self, key: &str, bytes: Bytes) -> Result<ObjectVersion> {

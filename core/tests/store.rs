@@ -446,12 +446,8 @@ fn async_methods_run_on_the_callers_runtime_of_either_flavour() {
 #[test]
 fn many_objects_at_once() {
     for (store, _dir) in backends() {
-        let objects: Vec<(String, Bytes)> = (0..40)
-            .map(|i| (format!("m/f{i:02}"), Bytes::from(format!("v{i}"))))
-            .collect();
-        store.put_many(objects, 8).unwrap();
         let mut uploader = plateau_core::upload::Uploader::new(&store, 4);
-        for i in 40..50 {
+        for i in 0..50 {
             uploader
                 .push(format!("m/f{i:02}"), Bytes::from(format!("v{i}")))
                 .unwrap();

@@ -22,10 +22,9 @@ use std::sync::Arc;
 use std::vec::IntoIter;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::FieldRef;
 use plateau_core::{Result, Store};
-use plateau_io::read::{concat_conformed, plan, read_group, ReadOptions};
-use plateau_io::scan::{scan_plan_of, ScanOptions, ScanPlan, TaskReader};
+use plateau_io::read::{concat_table, plan, plan_table, read_group, ReadOptions, TablePlan};
+use plateau_io::scan::{ScanOptions, ScanPlan, TaskReader};
 use plateau_metadata::planning::DispatchGroup;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use rayon::prelude::*;
@@ -192,20 +191,13 @@ pub fn read_table(
     options: &ReadOptions,
     parallel: &ParallelOptions,
 ) -> Result<RecordBatch> {
-    let options = ReadOptions {
-        dispatch_by: None,
-        ..options.clone()
-    };
-    let (metadata, groups) = plan(factory, &options)?;
-    if metadata.schema.is_none() {
-        // No `_common_metadata`: either no partitions (nothing to parallelise) or an error;
-        // the eager function knows both answers.
-        return plateau_io::read::read_table(factory, &options);
+    match plan_table(factory, options)? {
+        TablePlan::Done(batch) => Ok(batch),
+        TablePlan::Scan(plan) => {
+            let batches = read_all_tasks(factory.store(), &plan, parallel)?;
+            concat_table(&plan, &batches)
+        }
     }
-    let plan = Arc::new(scan_plan_of(&metadata, &groups, &options)?);
-    let target: Vec<FieldRef> = plan.output_schema.fields().iter().cloned().collect();
-    let batches = read_all_tasks(factory.store(), &plan, parallel)?;
-    concat_conformed(target, &batches)
 }
 
 /// Every task of `plan` in task order, [`scan_options`] files in flight, reporting each

@@ -193,6 +193,33 @@ pub fn read_table_with(
     options: &ReadOptions,
     scan_options: &ScanOptions,
 ) -> Result<RecordBatch> {
+    match plan_table(factory, options)? {
+        TablePlan::Done(batch) => Ok(batch),
+        TablePlan::Scan(plan) => {
+            let indices = (0..plan.tasks.len()).collect();
+            let batches = read_tasks_blocking(factory.store(), &plan, indices, scan_options)?;
+            concat_table(&plan, &batches)
+        }
+    }
+}
+
+/// A planned [`read_table`]: its answer when no data file needs reading, or the scan whose
+/// task batches [`concat_table`] turns into it. Front ends that schedule the tasks
+/// themselves (progress reports, other pools) start here.
+#[derive(Debug)]
+pub enum TablePlan {
+    /// The result, without reading anything (a dataset created from no data).
+    Done(RecordBatch),
+    /// The scan to execute.
+    Scan(Arc<ScanPlan>),
+}
+
+/// Plans a [`read_table`] (`dispatch_by` ignored).
+///
+/// # Errors
+/// The errors of [`plan`]; [`Error::Corrupt`] for a dataset with partitions but no
+/// `_common_metadata`.
+pub fn plan_table(factory: &DatasetFactory, options: &ReadOptions) -> Result<TablePlan> {
     let options = ReadOptions {
         dispatch_by: None,
         ..options.clone()
@@ -201,11 +228,11 @@ pub fn read_table_with(
     if metadata.schema.is_none() {
         if metadata.partitions.is_empty() {
             let schema = Arc::new(Schema::empty());
-            return Ok(RecordBatch::try_new_with_options(
+            return Ok(TablePlan::Done(RecordBatch::try_new_with_options(
                 schema,
                 Vec::new(),
                 &RecordBatchOptions::new().with_row_count(Some(0)),
-            )?);
+            )?));
         }
         return Err(Error::corrupt(
             naming::common_metadata_key(&metadata.uuid, &metadata.table_name),
@@ -215,11 +242,20 @@ pub fn read_table_with(
             ),
         ));
     }
-    let plan = Arc::new(scan_plan_of(&metadata, &groups, &options)?);
-    let target: Vec<FieldRef> = plan.output_schema.fields().iter().cloned().collect();
-    let indices = (0..plan.tasks.len()).collect();
-    let batches = read_tasks_blocking(factory.store(), &plan, indices, scan_options)?;
-    concat_conformed(target, &batches)
+    Ok(TablePlan::Scan(Arc::new(scan_plan_of(
+        &metadata, &groups, &options,
+    )?)))
+}
+
+/// [`read_table`]'s result from the batches of every task of `plan`, in task order.
+///
+/// # Errors
+/// Cast errors for values the schema's types cannot hold.
+pub fn concat_table(plan: &ScanPlan, batches: &[RecordBatch]) -> Result<RecordBatch> {
+    concat_conformed(
+        plan.output_schema.fields().iter().cloned().collect(),
+        batches,
+    )
 }
 
 /// Casts every batch to `target` (columns by name, missing ones as nulls) and concatenates.

@@ -282,7 +282,13 @@ impl<'a> DatasetWriter<'a> {
         let uuid = factory.uuid();
         naming::validate_uuid(uuid)?;
         check_version(options.default_metadata_version)?;
-        if !factory.exists()? {
+        // Loading answers whether the dataset exists without a HEAD before the GET.
+        let existing = match metadata_with_schema(factory) {
+            Ok(metadata) => Some(metadata),
+            Err(Error::DatasetNotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let Some(metadata) = existing else {
             let partition_on = options.partition_on.clone().unwrap_or_default();
             check_table_name(&options.table_name)?;
             check_index_overlap(&partition_on, &options.secondary_indices)?;
@@ -313,8 +319,7 @@ impl<'a> DatasetWriter<'a> {
             writer.metadata_merger = options.metadata_merger.clone();
             writer.require_input = true;
             return Ok(writer);
-        }
-        let metadata = metadata_with_schema(factory)?;
+        };
         let partition_on = check_partition_on(&metadata, options.partition_on.as_deref())?;
         let table_name = check_dataset_table(&metadata, &options.table_name)?;
         let index_columns = existing_indices_superset(&metadata, &options.secondary_indices)?;

@@ -561,17 +561,13 @@ fn read(
     key: &str,
     options: &ReadOptions,
 ) -> Result<RecordBatch> {
-    let reader_metadata =
-        ArrowReaderMetadata::try_new(Arc::clone(&metadata), ArrowReaderOptions::new())
-            .map_err(|e| corrupt(key, e))?;
-    let file_schema = Arc::clone(reader_metadata.schema());
-    let pandas = metadata
-        .file_metadata()
-        .key_value_metadata()
-        .and_then(|kv| kv.iter().find(|e| e.key == PANDAS_METADATA_KEY))
-        .and_then(|e| e.value.as_deref());
-    let request = ReadRequest::new(Arc::clone(&file_schema), pandas, options)?;
-    let row_groups = choose_row_groups(&metadata, &file_schema, &request)?;
+    let Selection {
+        reader_metadata,
+        file_schema,
+        request,
+        row_groups,
+        mask,
+    } = select(&metadata, key, options)?;
     if row_groups.is_empty() {
         return request.empty_result();
     }
@@ -590,10 +586,6 @@ fn read(
         )?);
     }
     let reader_metadata = with_target_types(reader_metadata, &file_schema, &request);
-    let mask = ProjectionMask::roots(
-        metadata.file_metadata().schema_descr(),
-        request.decode.iter().copied(),
-    );
     let ranges = column_chunk_ranges(&metadata, &row_groups, &mask, key)?;
     let rows = row_groups
         .iter()
@@ -625,14 +617,23 @@ fn read(
     }
 }
 
-/// The byte ranges [`read`] will decode from a file whose footer is `metadata`: the projected
-/// column chunks of the row groups statistics cannot rule out (none if no column is
-/// decoded).
-fn needed_ranges(
+/// What a read selects from a file whose footer is known: the request resolved against
+/// the file's schema, the row groups statistics cannot rule out, and the projection.
+struct Selection<'a> {
+    reader_metadata: ArrowReaderMetadata,
+    file_schema: SchemaRef,
+    request: ReadRequest<'a>,
+    row_groups: Vec<usize>,
+    mask: ProjectionMask,
+}
+
+/// The [`Selection`] of `options` in a file whose footer is `metadata`; the same for
+/// [`fetch`] (which bytes to get) and [`read`] (what to decode).
+fn select<'a>(
     metadata: &Arc<ParquetMetaData>,
     key: &str,
-    options: &ReadOptions,
-) -> Result<Vec<std::ops::Range<u64>>> {
+    options: &'a ReadOptions,
+) -> Result<Selection<'a>> {
     let reader_metadata =
         ArrowReaderMetadata::try_new(Arc::clone(metadata), ArrowReaderOptions::new())
             .map_err(|e| corrupt(key, e))?;
@@ -644,14 +645,32 @@ fn needed_ranges(
         .and_then(|e| e.value.as_deref());
     let request = ReadRequest::new(Arc::clone(&file_schema), pandas, options)?;
     let row_groups = choose_row_groups(metadata, &file_schema, &request)?;
-    if row_groups.is_empty() || request.decode.is_empty() {
-        return Ok(Vec::new());
-    }
     let mask = ProjectionMask::roots(
         metadata.file_metadata().schema_descr(),
         request.decode.iter().copied(),
     );
-    column_chunk_ranges(metadata, &row_groups, &mask, key)
+    Ok(Selection {
+        reader_metadata,
+        file_schema,
+        request,
+        row_groups,
+        mask,
+    })
+}
+
+/// The byte ranges [`read`] will decode from a file whose footer is `metadata`: the projected
+/// column chunks of the row groups statistics cannot rule out (none if no column is
+/// decoded).
+fn needed_ranges(
+    metadata: &Arc<ParquetMetaData>,
+    key: &str,
+    options: &ReadOptions,
+) -> Result<Vec<std::ops::Range<u64>>> {
+    let selection = select(metadata, key, options)?;
+    if selection.row_groups.is_empty() || selection.request.decode.is_empty() {
+        return Ok(Vec::new());
+    }
+    column_chunk_ranges(metadata, &selection.row_groups, &selection.mask, key)
 }
 
 /// Uses the reader's ability to produce the result types directly: dictionary-encoded
