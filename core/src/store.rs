@@ -343,14 +343,17 @@ impl Store {
     pub fn get_many_opt(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>> {
         let this = self.clone();
         let keys = keys.to_vec();
-        run(async move {
-            let fetches = keys.iter().map(|key| this.get_opt_async(key));
-            let found = futures::future::try_join_all(fetches).await?;
-            Ok(found
-                .into_iter()
-                .map(|f| f.map(|(bytes, _)| bytes))
-                .collect())
-        })
+        run(async move { this.get_many_opt_async(&keys).await })
+    }
+
+    /// Async [`Store::get_many_opt`].
+    pub async fn get_many_opt_async(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>> {
+        let fetches = keys.iter().map(|key| self.get_opt_async(key));
+        let found = futures::future::try_join_all(fetches).await?;
+        Ok(found
+            .into_iter()
+            .map(|f| f.map(|(bytes, _)| bytes))
+            .collect())
     }
 
     /// A byte range of the object.
@@ -437,7 +440,14 @@ impl Store {
 
     /// Whether the key exists.
     pub fn exists(&self, key: &str) -> Result<bool> {
-        match self.head(key) {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.exists_async(&key).await })
+    }
+
+    /// Async [`Store::exists`].
+    pub async fn exists_async(&self, key: &str) -> Result<bool> {
+        match self.head_async(key).await {
             Ok(_) => Ok(true),
             Err(Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(e),
@@ -619,22 +629,45 @@ impl Store {
         )
     }
 
+    /// Async [`Store::put_if_absent`].
+    pub async fn put_if_absent_async(&self, key: &str, bytes: Bytes) -> Result<ObjectVersion> {
+        self.put_mode_async(key, bytes, PutMode::Create).await
+    }
+
+    /// Async [`Store::put_if_match`].
+    pub async fn put_if_match_async(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        expected: &ObjectVersion,
+    ) -> Result<ObjectVersion> {
+        let mode = PutMode::Update(UpdateVersion {
+            e_tag: expected.e_tag.clone(),
+            version: expected.version.clone(),
+        });
+        self.put_mode_async(key, bytes, mode).await
+    }
+
     /// Deletes the object; a missing key is not an error. On local disk, a key whose file
     /// lies below a symbolic link to a directory is left alone: deleting never follows links
     /// out of the store.
     pub fn delete(&self, key: &str) -> Result<()> {
+        let this = self.clone();
+        let key = key.to_owned();
+        run(async move { this.delete_async(&key).await })
+    }
+
+    /// Async [`Store::delete`].
+    pub async fn delete_async(&self, key: &str) -> Result<()> {
         self.check_writable()?;
         let path = self.path(key)?;
         if self.behind_symlink(&path, &mut HashMap::new())? {
             return Ok(());
         }
-        let inner = Arc::clone(&self.inner);
-        run(async move {
-            match inner.delete(&path).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                Err(e) => Err(e.into()),
-            }
-        })
+        match self.inner.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Deletes every key; missing keys are not errors.
@@ -700,6 +733,13 @@ impl Store {
     /// `iter_keys`), sorted by key. Only the deepest whole directory of the prefix is listed
     /// on the backend, so `u/` does not list the rest of the store.
     pub fn list(&self, prefix: &str) -> Result<Vec<StoreObject>> {
+        let this = self.clone();
+        let prefix = prefix.to_owned();
+        run(async move { this.list_async(&prefix).await })
+    }
+
+    /// Async [`Store::list`].
+    pub async fn list_async(&self, prefix: &str) -> Result<Vec<StoreObject>> {
         let dir = match prefix.rfind('/') {
             Some(pos) => &prefix[..pos],
             None => "",
@@ -709,13 +749,11 @@ impl Store {
         } else {
             Some(self.path(dir)?)
         };
-        let inner = Arc::clone(&self.inner);
-        let metas: Vec<ObjectMeta> = run(async move {
-            Ok(inner
-                .list(list_path.as_ref())
-                .try_collect::<Vec<_>>()
-                .await?)
-        })?;
+        let metas: Vec<ObjectMeta> = self
+            .inner
+            .list(list_path.as_ref())
+            .try_collect::<Vec<_>>()
+            .await?;
         let mut links = HashMap::new();
         let mut objects = Vec::with_capacity(metas.len());
         for meta in &metas {
@@ -869,6 +907,16 @@ impl Store {
     /// The keys of [`Store::list`].
     pub fn list_keys(&self, prefix: &str) -> Result<Vec<String>> {
         Ok(self.list(prefix)?.into_iter().map(|o| o.key).collect())
+    }
+
+    /// Async [`Store::list_keys`].
+    pub async fn list_keys_async(&self, prefix: &str) -> Result<Vec<String>> {
+        Ok(self
+            .list_async(prefix)
+            .await?
+            .into_iter()
+            .map(|o| o.key)
+            .collect())
     }
 }
 

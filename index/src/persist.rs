@@ -221,6 +221,13 @@ impl Index {
     pub fn load(store: &Store, column: &str, key: &str) -> Result<Index> {
         Index::from_parquet(column, store.get(key)?, key)
     }
+
+    /// Async [`Index::load`] (the file is decoded on the polling thread: index files are
+    /// small).
+    pub async fn load_async(store: &Store, column: &str, key: &str) -> Result<Index> {
+        let (bytes, _) = store.get_versioned_async(key).await?;
+        Index::from_parquet(column, bytes, key)
+    }
 }
 
 /// Where the two columns of an index file are.

@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
 use plateau_core::naming::{self, MetadataFormat, DEFAULT_TABLE};
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::store::ObjectVersion;
 use plateau_core::{Error, Result, Store};
 use plateau_index::normalize_index_type;
@@ -32,14 +33,26 @@ pub(crate) fn empty_input() -> Error {
 /// compare-and-swap against what exists now. Fails with [`Error::DatasetExists`] when the
 /// dataset exists and `overwrite` is not set.
 pub fn creation_mode(store: &Store, uuid: &str, overwrite: bool) -> Result<CommitMode> {
-    let mut found: Vec<(MetadataFormat, ObjectVersion)> = Vec::new();
-    for format in MetadataFormat::READ_ORDER {
-        match store.head(&naming::metadata_key(uuid, format)) {
-            Ok(object) => found.push((format, object.version)),
-            Err(Error::NotFound { .. }) => {}
-            Err(e) => return Err(e),
+    block_on_scoped(creation_mode_async(store, uuid, overwrite))
+}
+
+/// Async [`creation_mode`]: both metadata keys are asked for at once.
+///
+/// # Errors
+/// As [`creation_mode`].
+pub async fn creation_mode_async(store: &Store, uuid: &str, overwrite: bool) -> Result<CommitMode> {
+    let heads = MetadataFormat::READ_ORDER.map(|format| async move {
+        match store.head_async(&naming::metadata_key(uuid, format)).await {
+            Ok(object) => Ok(Some((format, object.version))),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
         }
-    }
+    });
+    let found: Vec<(MetadataFormat, ObjectVersion)> = futures::future::try_join_all(heads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     if found.is_empty() {
         return Ok(CommitMode::Create);
     }

@@ -90,6 +90,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat};
+use plateau_core::runtime::{self, block_on_scoped};
 use plateau_core::store::ObjectVersion;
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
@@ -191,17 +192,28 @@ pub struct CommitRequest<'a> {
 /// Index merge errors, store errors, [`Error::CommitConflict`] (nothing committed, and
 /// `_common_metadata` as it was); when a retry finds the dataset changed so that the
 /// request no longer fits (schema), the error that says why.
-pub fn commit(store: &Store, mut request: CommitRequest<'_>) -> Result<DatasetMetadata> {
+pub fn commit(store: &Store, request: CommitRequest<'_>) -> Result<DatasetMetadata> {
+    block_on_scoped(commit_async(store, request))
+}
+
+/// Async [`commit`]: the index files it writes are uploaded concurrently.
+///
+/// # Errors
+/// As [`commit`].
+pub async fn commit_async(
+    store: &Store,
+    mut request: CommitRequest<'_>,
+) -> Result<DatasetMetadata> {
     let mut attempt = 0;
     loop {
-        match commit_once(store, &request) {
+        match commit_once(store, &request).await {
             Err(conflict @ Error::CommitConflict { .. })
                 if attempt < request.retry.max_retries
                     && matches!(request.target, CommitTarget::Update(_)) =>
             {
-                std::thread::sleep(request.retry.backoff(attempt));
+                runtime::sleep(request.retry.backoff(attempt)).await?;
                 attempt += 1;
-                if !rebase(store, &mut request)? {
+                if !rebase(store, &mut request).await? {
                     return Err(conflict);
                 }
             }
@@ -215,11 +227,11 @@ pub fn commit(store: &Store, mut request: CommitRequest<'_>) -> Result<DatasetMe
 /// carry exactly those indices), a delete scope that selects the same partitions, and new
 /// partitions whose schemas fit the current `_common_metadata`. `Ok(false)`: not safe to
 /// retry (or the dataset is gone); the conflict stands.
-fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
+async fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
     let CommitTarget::Update(base) = &request.target else {
         return Ok(false);
     };
-    let mut latest = match load::load(store, &base.uuid, &LoadOptions::default()) {
+    let mut latest = match load::load_async(store, &base.uuid, &LoadOptions::default()).await {
         Ok(latest) => latest,
         Err(Error::DatasetNotFound { .. }) => return Ok(false),
         Err(e) => return Err(e),
@@ -234,7 +246,7 @@ fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
     }
     for column in scope_columns(request.delete_scope) {
         if latest.loaded_index(column).is_none() {
-            load::load_index(store, &mut latest, column)?;
+            load::load_index_async(store, &mut latest, column).await?;
         }
     }
     let removed = matching_labels(&latest, request.delete_scope)?;
@@ -242,7 +254,7 @@ fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
     if as_set(&removed) != as_set(&request.removed) {
         return Ok(false);
     }
-    let stored = stored_schema(store, &latest)?;
+    let stored = stored_schema_async(store, &latest).await?;
     let schema = if request.schema.is_none() {
         None
     } else {
@@ -262,7 +274,7 @@ fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> {
 }
 
 /// One attempt: everything but the retry (see the module documentation).
-fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMetadata> {
+async fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMetadata> {
     let CommitRequest {
         target,
         partitions,
@@ -312,13 +324,13 @@ fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMeta
     next.partition_indices = IndexMap::new();
 
     // Secondary indices.
-    next.indices = updated_indices(store, &mut next, partitions, removed)?;
+    next.indices = updated_indices(store, &mut next, partitions, removed).await?;
 
     // `_common_metadata`.
     let mut schema_write = None;
     if let Some(schema) = schema {
         let key = naming::common_metadata_key(&uuid, &next.table_name);
-        schema_write = write_schema(store, &key, schema, stored_schema.as_ref(), mode)?;
+        schema_write = write_schema(store, &key, schema, stored_schema.as_ref(), mode).await?;
         next.schema = Some(schema.clone());
     }
 
@@ -326,15 +338,15 @@ fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMeta
     let bytes = Bytes::from(codec::encode(&next, next.format)?);
     let key = next.metadata_key();
     let written = match mode {
-        Some(CommitMode::Create) => store.put_if_absent(&key, bytes),
+        Some(CommitMode::Create) => store.put_if_absent_async(&key, bytes).await,
         None => match next.version.clone() {
-            Some(version) => store.put_if_match(&key, bytes, &version),
-            None => store.put_if_absent(&key, bytes),
+            Some(version) => store.put_if_match_async(&key, bytes, &version).await,
+            None => store.put_if_absent_async(&key, bytes).await,
         },
         Some(CommitMode::Overwrite { existing }) => {
             match existing.iter().find(|(format, _)| *format == next.format) {
-                Some((_, version)) => store.put_if_match(&key, bytes, version),
-                None => store.put_if_absent(&key, bytes),
+                Some((_, version)) => store.put_if_match_async(&key, bytes, version).await,
+                None => store.put_if_absent_async(&key, bytes).await,
             }
         }
     };
@@ -342,7 +354,7 @@ fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMeta
         Ok(version) => version,
         Err(conflict @ Error::CommitConflict { .. }) => {
             if let Some(write) = schema_write {
-                write.undo(store)?;
+                write.undo(store).await?;
             }
             return Err(conflict);
         }
@@ -350,7 +362,9 @@ fn commit_once(store: &Store, request: &CommitRequest<'_>) -> Result<DatasetMeta
     };
     if let Some(CommitMode::Overwrite { existing }) = mode {
         for (format, _) in existing.iter().filter(|(f, _)| *f != next.format) {
-            store.delete(&naming::metadata_key(&uuid, *format))?;
+            store
+                .delete_async(&naming::metadata_key(&uuid, *format))
+                .await?;
         }
     }
     next.version = Some(version);
@@ -373,11 +387,14 @@ struct SchemaWrite {
 impl SchemaWrite {
     /// Puts the previous content back, unless somebody wrote the file after us (then the
     /// file is theirs to account for).
-    fn undo(self, store: &Store) -> Result<()> {
+    async fn undo(self, store: &Store) -> Result<()> {
         let Some(previous) = self.previous else {
             return Ok(());
         };
-        match store.put_if_match(&self.key, previous, &self.written) {
+        match store
+            .put_if_match_async(&self.key, previous, &self.written)
+            .await
+        {
             Ok(_) | Err(Error::CommitConflict { .. }) => Ok(()),
             Err(e) => Err(e),
         }
@@ -392,7 +409,7 @@ fn same_schema(a: &SchemaWrapper, b: &SchemaWrapper) -> bool {
 /// Writes `_common_metadata` with `schema` when needed, always conditionally (see "The
 /// commit invariant" in the module documentation for the rules per mode). Returns what to
 /// undo should the commit be lost; `None` when nothing needs undoing.
-fn write_schema(
+async fn write_schema(
     store: &Store,
     key: &str,
     schema: &SchemaWrapper,
@@ -403,7 +420,7 @@ fn write_schema(
         key: key.to_owned(),
         message: message.to_owned(),
     };
-    let current = store.get_opt(key)?;
+    let current = store.get_opt_async(key).await?;
     let parsed = |bytes: &Bytes| read_common_metadata(bytes.clone(), key);
     let bytes = write_common_metadata(schema)?;
     match mode {
@@ -423,8 +440,8 @@ fn write_schema(
                 ));
             }
             match current {
-                Some((_, version)) => store.put_if_match(key, bytes, &version)?,
-                None => store.put_if_absent(key, bytes)?,
+                Some((_, version)) => store.put_if_match_async(key, bytes, &version).await?,
+                None => store.put_if_absent_async(key, bytes).await?,
             };
             Ok(None)
         }
@@ -439,10 +456,10 @@ fn write_schema(
                      of the uuid removes it once it is older than the minimum age)",
                 ));
             }
-            match store.put_if_absent(key, bytes) {
+            match store.put_if_absent_async(key, bytes).await {
                 Ok(_) => Ok(None),
                 Err(Error::CommitConflict { .. }) => {
-                    let same = store.get_opt(key)?.is_some_and(|(found, _)| {
+                    let same = store.get_opt_async(key).await?.is_some_and(|(found, _)| {
                         parsed(&found).is_ok_and(|found| same_schema(&found, schema))
                     });
                     if same {
@@ -458,10 +475,11 @@ fn write_schema(
         }
         Some(CommitMode::Overwrite { .. }) => {
             let (written, previous) = match current {
-                Some((previous, version)) => {
-                    (store.put_if_match(key, bytes, &version)?, Some(previous))
-                }
-                None => (store.put_if_absent(key, bytes)?, None),
+                Some((previous, version)) => (
+                    store.put_if_match_async(key, bytes, &version).await?,
+                    Some(previous),
+                ),
+                None => (store.put_if_absent_async(key, bytes).await?, None),
             };
             Ok(Some(SchemaWrite {
                 key: key.to_owned(),
@@ -501,7 +519,7 @@ fn merge_metadata(
 
 /// The index entries after removing `removed` and adding the indices of `partitions`;
 /// changed indices are written to new files.
-fn updated_indices(
+async fn updated_indices(
     store: &Store,
     metadata: &mut DatasetMetadata,
     partitions: &[MetaPartition],
@@ -521,7 +539,8 @@ fn updated_indices(
 
     let removed_here: Vec<&str> = removed.iter().map(String::as_str).collect();
     let now = creation_time_now();
-    let mut entries = IndexMap::new();
+    // Entries in column order; changed indices are written after the loop, concurrently.
+    let mut entries: Vec<(String, Result<IndexEntry, Index>)> = Vec::with_capacity(columns.len());
     for column in columns {
         let added = Index::merge_all(
             partitions
@@ -538,19 +557,18 @@ fn updated_indices(
                     Index::empty(&column, IndexKind::Secondary, &data_type)?
                 }
             };
-            let stored = store_index(store, &metadata.uuid, index, &now)?;
-            entries.insert(column, external_entry(stored));
+            entries.push((column, Err(index)));
             continue;
         };
         if removed_here.is_empty() && added.is_none() {
             // Untouched: same entry, same file.
-            entries.insert(column, existing);
+            entries.push((column, Ok(existing)));
             continue;
         }
         let current = match &existing.index {
             Some(index) => index.clone(),
             None => {
-                load::load_index(store, metadata, &column)?;
+                load::load_index_async(store, metadata, &column).await?;
                 metadata
                     .indices
                     .get(&column)
@@ -567,13 +585,23 @@ fn updated_indices(
         let unchanged =
             updated.storage_key().is_some() && matches!(existing.source, IndexSource::External(_));
         if unchanged {
-            entries.insert(column, existing);
+            entries.push((column, Ok(existing)));
         } else {
-            let stored = store_index(store, &metadata.uuid, updated, &now)?;
-            entries.insert(column, external_entry(stored));
+            entries.push((column, Err(updated)));
         }
     }
-    Ok(entries)
+    let uuid = metadata.uuid.as_str();
+    let now = now.as_str();
+    let written =
+        futures::future::try_join_all(entries.into_iter().map(|(column, entry)| async move {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(index) => external_entry(store_index_async(store, uuid, index, now).await?),
+            };
+            Ok::<_, Error>((column, entry))
+        }))
+        .await?;
+    Ok(written.into_iter().collect())
 }
 
 /// The type of a new index column with no values: from the partitions' schemas.
@@ -624,6 +652,19 @@ fn external_entry(index: Index) -> IndexEntry {
 /// # Errors
 /// [`Error::InvalidInput`] for partition indices; encoding and store errors.
 pub fn store_index(store: &Store, uuid: &str, index: Index, now: &str) -> Result<Index> {
+    block_on_scoped(store_index_async(store, uuid, index, now))
+}
+
+/// Async [`store_index`].
+///
+/// # Errors
+/// As [`store_index`].
+pub async fn store_index_async(
+    store: &Store,
+    uuid: &str,
+    index: Index,
+    now: &str,
+) -> Result<Index> {
     if index.kind() == IndexKind::Partition {
         return Err(Error::invalid_input(format!(
             "the partition index of `{}` is derived from partition keys and is never stored",
@@ -634,10 +675,10 @@ pub fn store_index(store: &Store, uuid: &str, index: Index, now: &str) -> Result
     let mut timestamp = now.to_owned();
     for _ in 0..100 {
         let key = naming::index_key(uuid, index.column(), &timestamp);
-        match store.put_if_absent(&key, bytes.clone()) {
+        match store.put_if_absent_async(&key, bytes.clone()).await {
             Ok(_) => return Ok(index.with_storage_key(key)),
             Err(Error::CommitConflict { .. }) => {
-                std::thread::sleep(Duration::from_micros(2));
+                runtime::sleep(Duration::from_micros(2)).await?;
                 timestamp = creation_time_now();
             }
             Err(e) => return Err(e),
@@ -655,11 +696,22 @@ pub fn store_index(store: &Store, uuid: &str, index: Index, now: &str) -> Result
 /// # Errors
 /// Store errors; [`Error::Corrupt`] for an unreadable file.
 pub fn stored_schema(store: &Store, metadata: &DatasetMetadata) -> Result<Option<SchemaWrapper>> {
+    block_on_scoped(stored_schema_async(store, metadata))
+}
+
+/// Async [`stored_schema`].
+///
+/// # Errors
+/// As [`stored_schema`].
+pub async fn stored_schema_async(
+    store: &Store,
+    metadata: &DatasetMetadata,
+) -> Result<Option<SchemaWrapper>> {
     if let Some(schema) = &metadata.schema {
         return Ok(Some(schema.clone()));
     }
     let key = naming::common_metadata_key(&metadata.uuid, &metadata.table_name);
-    match store.get_opt(&key)? {
+    match store.get_opt_async(&key).await? {
         Some((bytes, _)) => Ok(Some(read_common_metadata(bytes, &key)?)),
         None => Ok(None),
     }

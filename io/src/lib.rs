@@ -54,6 +54,39 @@
 //! let table = read::read_table(&factory, &read::ReadOptions::default()).unwrap();
 //! assert_eq!(table.num_rows(), 3);
 //! ```
+//!
+//! The same from async code (a tokio runtime of either flavour; see
+//! [`plateau_core::runtime`]): every step has an `_async` twin, and the blocking functions
+//! above block once per call on them.
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use arrow::array::{Int64Array, RecordBatch};
+//! use futures::TryStreamExt;
+//! use plateau_core::Store;
+//! use plateau_io::scan::{scan, ScanOptions};
+//! use plateau_io::{read, write, DatasetWriter};
+//! use plateau_metadata::DatasetFactory;
+//!
+//! # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+//! # runtime.block_on(async {
+//! let store = Store::memory();
+//! let batch = RecordBatch::try_from_iter([
+//!     ("P", Arc::new(Int64Array::from(vec![1, 1, 2])) as _),
+//!     ("x", Arc::new(Int64Array::from(vec![10, 20, 30])) as _),
+//! ])?;
+//! let options = write::StoreOptions::default().partition_on(["P"]);
+//! let mut writer = DatasetWriter::create_async(&store, "demo", &options).await?;
+//! writer.write_batches_async(&[batch]).await?; // data files upload concurrently
+//! writer.commit_async().await?; // index files, `_common_metadata`, then the metadata
+//!
+//! let factory = DatasetFactory::new(store, "demo");
+//! let stream = scan(&factory, &read::ReadOptions::default(), &ScanOptions::default()).await?;
+//! let batches: Vec<RecordBatch> = stream.try_collect().await?;
+//! assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 3);
+//! # Ok::<(), plateau_core::Error>(())
+//! # }).unwrap();
+//! ```
 
 pub mod check;
 pub mod commit;

@@ -7,12 +7,12 @@
 //! A plan decides nothing about the dataset: which partition keys, table and index columns
 //! apply, and which schema the batches must fit, is [`crate::transaction`]'s business.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use arrow::array::RecordBatch;
 use bytes::Bytes;
 use plateau_core::naming;
-use plateau_core::upload::Uploader;
+use plateau_core::runtime::AbortOnDrop;
 use plateau_core::{Error, Result, Store};
 use plateau_index::{Index, IndexKind};
 use plateau_metadata::schema::{make_meta, SchemaWrapper};
@@ -156,7 +156,7 @@ impl WritePlan {
 
     /// Serializes the `file`-th data file and builds its indices without writing anything:
     /// the caller uploads [`BuiltFile::bytes`] to [`BuiltFile::key`] (e.g. with an
-    /// [`Uploader`]) before committing [`BuiltFile::partition`].
+    /// [`Uploader`](plateau_core::upload::Uploader)) before committing [`BuiltFile::partition`].
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for `file >= len()`; serialization errors.
@@ -175,22 +175,37 @@ impl WritePlan {
     }
 
     /// Writes every group's data file and builds its indices, in input order. Files are
-    /// serialized on the calling thread while up to [`UPLOADS_IN_FLIGHT`] of them upload.
-    pub(crate) fn execute(
+    /// serialized by the polling thread while up to [`UPLOADS_IN_FLIGHT`] of them upload as
+    /// tasks of the current runtime (aborted if this future is dropped).
+    pub(crate) async fn execute(
         &self,
         store: &Store,
         serializer: &dyn Serializer,
     ) -> Result<Vec<MetaPartition>> {
         let mut written = Vec::with_capacity(self.len());
-        let mut uploader = Uploader::new(store, UPLOADS_IN_FLIGHT);
+        let mut uploads = VecDeque::with_capacity(UPLOADS_IN_FLIGHT);
         for prepared in &self.batches {
             for group in &prepared.groups {
-                let built = self.build_group(serializer, prepared, group)?;
-                uploader.push(built.key, built.bytes)?;
-                written.push(built.partition);
+                let BuiltFile {
+                    key,
+                    bytes,
+                    partition,
+                } = self.build_group(serializer, prepared, group)?;
+                if uploads.len() >= UPLOADS_IN_FLIGHT {
+                    if let Some(oldest) = uploads.pop_front() {
+                        oldest.await??;
+                    }
+                }
+                let store = store.clone();
+                uploads.push_back(AbortOnDrop::spawn(async move {
+                    store.put_async(&key, bytes).await.map(|_| ())
+                }));
+                written.push(partition);
             }
         }
-        uploader.finish()?;
+        for upload in uploads {
+            upload.await??;
+        }
         Ok(written)
     }
 

@@ -55,7 +55,8 @@ use arrow::compute::{cast, cast_with_options, CastOptions};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use futures::stream::{BoxStream, Stream, StreamExt};
-use plateau_core::{runtime, Conjunction, Error, Literal, Predicates, Result, Scalar, Store};
+use plateau_core::runtime::{self, AbortOnDrop};
+use plateau_core::{Conjunction, Error, Literal, Predicates, Result, Scalar, Store};
 use plateau_metadata::labels::label_values;
 use plateau_metadata::planning::{self, DispatchGroup};
 use plateau_metadata::schema::{empty_batch, is_index_level_name};
@@ -203,15 +204,28 @@ pub fn plan(
     factory: &DatasetFactory,
     options: &ReadOptions,
 ) -> Result<(Arc<DatasetMetadata>, Vec<DispatchGroup>)> {
+    runtime::block_on_scoped(plan_async(factory, options))
+}
+
+/// Async [`plan`].
+///
+/// # Errors
+/// As [`plan`].
+pub async fn plan_async(
+    factory: &DatasetFactory,
+    options: &ReadOptions,
+) -> Result<(Arc<DatasetMetadata>, Vec<DispatchGroup>)> {
     // The index files the read needs travel with `_common_metadata`; they are decoded only
     // after validation.
-    let metadata = factory.metadata_prefetching_indices(|metadata| {
-        planning::index_columns_needed(
-            metadata,
-            options.predicates.as_ref(),
-            options.dispatch_by.as_deref(),
-        )
-    })?;
+    let metadata = factory
+        .metadata_prefetching_indices_async(|metadata| {
+            planning::index_columns_needed(
+                metadata,
+                options.predicates.as_ref(),
+                options.dispatch_by.as_deref(),
+            )
+        })
+        .await?;
     validate(&metadata, options)?;
     let needed = planning::index_columns_needed(
         &metadata,
@@ -222,7 +236,7 @@ pub fn plan(
         metadata
     } else {
         let columns: Vec<&str> = needed.iter().map(String::as_str).collect();
-        factory.load_indices(&columns)?
+        factory.load_indices_async(&columns).await?
     };
     let groups = planning::plan(
         &metadata,
@@ -242,7 +256,15 @@ pub fn plan(
 /// The errors of [`plan`]; [`Error::InvalidInput`] for a partition column missing from the
 /// schema.
 pub fn plan_scan(factory: &DatasetFactory, options: &ReadOptions) -> Result<ScanPlan> {
-    let (metadata, groups) = plan(factory, options)?;
+    runtime::block_on_scoped(plan_scan_async(factory, options))
+}
+
+/// Async [`plan_scan`].
+///
+/// # Errors
+/// As [`plan_scan`].
+pub async fn plan_scan_async(factory: &DatasetFactory, options: &ReadOptions) -> Result<ScanPlan> {
+    let (metadata, groups) = plan_async(factory, options).await?;
     scan_plan_of(&metadata, &groups, options)
 }
 
@@ -598,13 +620,10 @@ pub fn read_tasks(
         .map(move |index| {
             let store = store.clone();
             let plan = Arc::clone(&fetch_plan);
-            let fetching = AbortOnDrop(tokio::spawn(async move {
-                fetch_task(&store, &plan, index).await
-            }));
+            let fetching =
+                AbortOnDrop::spawn(async move { fetch_task(&store, &plan, index).await });
             async move {
-                let fetched = fetching.await.map_err(|e| {
-                    Error::Io(std::io::Error::other(format!("fetching task failed: {e}")))
-                })??;
+                let fetched = fetching.await??;
                 Ok::<_, Error>((index, fetched))
             }
         })
@@ -618,24 +637,6 @@ pub fn read_tasks(
         })
         .buffered(decoders)
         .boxed()
-}
-
-/// A spawned task that is aborted when its handle is dropped: a scan dropped early (an
-/// error, a satisfied consumer) stops its fetches instead of finishing them for nobody.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> std::future::Future for AbortOnDrop<T> {
-    type Output = std::result::Result<T, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Reads the tasks `indices` of `plan` on the shared runtime, blocking once: their batches
@@ -862,8 +863,9 @@ pub fn execute(store: &Store, plan: Arc<ScanPlan>, options: &ScanOptions) -> Sca
     ScanStream { schema, inner }
 }
 
-/// Plans and executes a scan of the factory's dataset: [`plan_scan`] (on tokio's blocking
-/// pool, where the metadata is loaded), then [`execute`].
+/// Plans and executes a scan of the factory's dataset: [`plan_scan_async`] (metadata,
+/// `_common_metadata` and the index files the predicates need, loaded asynchronously and
+/// cached in `factory`), then [`execute`].
 ///
 /// # Errors
 /// The errors of [`plan_scan`]; each item carries the errors of [`read_task`].
@@ -872,10 +874,7 @@ pub async fn scan(
     options: &ReadOptions,
     scan_options: &ScanOptions,
 ) -> Result<ScanStream> {
-    let (factory_owned, options_owned) = (factory.clone(), options.clone());
-    let plan = tokio::task::spawn_blocking(move || plan_scan(&factory_owned, &options_owned))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(format!("planning task failed: {e}"))))??;
+    let plan = plan_scan_async(factory, options).await?;
     Ok(execute(factory.store(), Arc::new(plan), scan_options))
 }
 

@@ -50,6 +50,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::Schema;
 use plateau_core::naming;
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::{Error, Result, Store};
 use plateau_metadata::dataset::check_version;
 use plateau_metadata::schema::{make_meta, validate_compatible, SchemaWrapper};
@@ -60,7 +61,7 @@ use serde_json::{Map, Value as Json};
 use crate::check::{
     check_committed_indices, check_committed_partitions, check_dataset_table,
     check_delete_scope_columns, check_index_overlap, check_partition_on, check_table_name,
-    creation_mode, empty_input, existing_indices_superset, py_list, sorted_unique,
+    creation_mode_async, empty_input, existing_indices_superset, py_list, sorted_unique,
 };
 use crate::commit::{self, CommitMode, CommitRequest, CommitTarget, MetadataMerger, NewDataset};
 use crate::metapartition::MetaPartition;
@@ -195,11 +196,19 @@ impl<'a> DatasetWriter<'a> {
     /// metadata version other than 4; [`Error::InvalidInput`] for an invalid table name or a
     /// secondary index on a partition column; [`Error::DatasetExists`] unless `overwrite`.
     pub fn create(store: &Store, uuid: &str, options: &StoreOptions) -> Result<Self> {
+        block_on_scoped(Self::create_async(store, uuid, options))
+    }
+
+    /// Async [`DatasetWriter::create`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::create`].
+    pub async fn create_async(store: &Store, uuid: &str, options: &StoreOptions) -> Result<Self> {
         naming::validate_uuid(uuid)?;
         check_version(options.metadata_version)?;
         check_table_name(&options.table_name)?;
         check_index_overlap(&options.partition_on, &options.secondary_indices)?;
-        let mode = creation_mode(store, uuid, options.overwrite)?;
+        let mode = creation_mode_async(store, uuid, options.overwrite).await?;
         let dataset = NewDataset {
             uuid: uuid.to_owned(),
             table_name: options.table_name.clone(),
@@ -238,10 +247,23 @@ impl<'a> DatasetWriter<'a> {
         schema: &Schema,
         options: &HeaderOptions,
     ) -> Result<Self> {
+        block_on_scoped(Self::create_header_async(store, uuid, schema, options))
+    }
+
+    /// Async [`DatasetWriter::create_header`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::create_header`].
+    pub async fn create_header_async(
+        store: &Store,
+        uuid: &str,
+        schema: &Schema,
+        options: &HeaderOptions,
+    ) -> Result<Self> {
         naming::validate_uuid(uuid)?;
         check_version(options.metadata_version)?;
         check_table_name(&options.table_name)?;
-        let mode = creation_mode(store, uuid, options.overwrite)?;
+        let mode = creation_mode_async(store, uuid, options.overwrite).await?;
         partition::check_partition_columns(schema, &options.partition_on)?;
         let wrapper = make_meta(schema, &options.table_name, &options.partition_on)?;
         let dataset = NewDataset {
@@ -279,11 +301,22 @@ impl<'a> DatasetWriter<'a> {
     /// that are not a subset of the dataset's and delete-scope columns without an index.
     /// Store errors reading the metadata.
     pub fn update(factory: &'a DatasetFactory, options: &UpdateOptions) -> Result<Self> {
+        block_on_scoped(Self::update_async(factory, options))
+    }
+
+    /// Async [`DatasetWriter::update`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::update`].
+    pub async fn update_async(
+        factory: &'a DatasetFactory,
+        options: &UpdateOptions,
+    ) -> Result<Self> {
         let uuid = factory.uuid();
         naming::validate_uuid(uuid)?;
         check_version(options.default_metadata_version)?;
         // Loading answers whether the dataset exists without a HEAD before the GET.
-        let existing = match metadata_with_schema(factory) {
+        let existing = match metadata_with_schema_async(factory).await {
             Ok(metadata) => Some(metadata),
             Err(Error::DatasetNotFound { .. }) => None,
             Err(e) => return Err(e),
@@ -353,8 +386,16 @@ impl<'a> DatasetWriter<'a> {
     /// [`Error::InvalidInput`] for other partition keys than the dataset's, another table, or
     /// a secondary index on a partition column.
     pub fn append(factory: &'a DatasetFactory, options: &WriteOptions) -> Result<Self> {
+        block_on_scoped(Self::append_async(factory, options))
+    }
+
+    /// Async [`DatasetWriter::append`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::append`].
+    pub async fn append_async(factory: &'a DatasetFactory, options: &WriteOptions) -> Result<Self> {
         naming::validate_uuid(factory.uuid())?;
-        let metadata = factory.metadata()?;
+        let metadata = factory.metadata_async().await?;
         let partition_on = check_partition_on(&metadata, options.partition_on.as_deref())?;
         let table_name = check_dataset_table(&metadata, &options.table_name)?;
         check_index_overlap(&partition_on, &options.secondary_indices)?;
@@ -398,6 +439,18 @@ impl<'a> DatasetWriter<'a> {
         partitions: &'a [MetaPartition],
         options: &CommitOptions,
     ) -> Result<Self> {
+        block_on_scoped(Self::commit_partitions_async(factory, partitions, options))
+    }
+
+    /// Async [`DatasetWriter::commit_partitions`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::commit_partitions`].
+    pub async fn commit_partitions_async(
+        factory: &'a DatasetFactory,
+        partitions: &'a [MetaPartition],
+        options: &CommitOptions,
+    ) -> Result<Self> {
         if partitions.is_empty() && options.metadata.is_empty() && options.delete_scope.is_empty() {
             return Err(Error::invalid_input(
                 "Need to provide either new data, new metadata or a delete scope. None of it was provided.",
@@ -413,7 +466,7 @@ impl<'a> DatasetWriter<'a> {
         }
         let uuid = factory.uuid();
         naming::validate_uuid(uuid)?;
-        let metadata = metadata_with_schema(factory)?;
+        let metadata = metadata_with_schema_async(factory).await?;
         let partition_on = check_partition_on(&metadata, options.partition_on.as_deref())?;
         check_committed_partitions(&metadata, &partition_on, partitions)?;
         check_delete_scope_columns(&metadata, &options.delete_scope)?;
@@ -430,9 +483,9 @@ impl<'a> DatasetWriter<'a> {
         writer.metadata_merger = options.metadata_merger.clone();
         writer.delete_scope = options.delete_scope.clone();
         writer.retry = options.retry.clone();
-        let removed = writer.resolve_delete_scope()?;
+        let removed = writer.resolve_delete_scope().await?;
         check_committed_indices(&metadata, partitions, removed, &options.secondary_indices)?;
-        let stored = writer.stored_schema()?;
+        let stored = writer.stored_schema().await?;
         if !partitions.is_empty() {
             let mut schemas: Vec<SchemaWrapper> = stored.into_iter().collect();
             schemas.extend(partitions.iter().map(|mp| mp.schema.clone()));
@@ -506,13 +559,21 @@ impl<'a> DatasetWriter<'a> {
     /// # Errors
     /// [`Error::SchemaIncompatible`]; store errors reading `_common_metadata`.
     pub fn accept(&mut self, plans: &[WritePlan]) -> Result<()> {
+        block_on_scoped(self.accept_async(plans))
+    }
+
+    /// Async [`DatasetWriter::accept`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::accept`].
+    pub async fn accept_async(&mut self, plans: &[WritePlan]) -> Result<()> {
         let batches: usize = plans.iter().map(WritePlan::num_batches).sum();
         if batches == 0 {
             return Ok(());
         }
         let reference = match &self.schema {
             Some(schema) => Some(schema.clone()),
-            None => self.stored_schema()?,
+            None => self.stored_schema().await?,
         };
         let mut schemas: Vec<SchemaWrapper> = reference.into_iter().collect();
         schemas.extend(plans.iter().flat_map(WritePlan::schemas).cloned());
@@ -534,8 +595,16 @@ impl<'a> DatasetWriter<'a> {
     /// # Errors
     /// Index loading errors; delete-scope values that cannot be read as their column's type.
     pub fn begin(&mut self) -> Result<()> {
-        self.resolve_delete_scope()?;
-        self.load_indices(true)
+        block_on_scoped(self.begin_async())
+    }
+
+    /// Async [`DatasetWriter::begin`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::begin`].
+    pub async fn begin_async(&mut self) -> Result<()> {
+        self.resolve_delete_scope().await?;
+        self.load_indices(true).await
     }
 
     /// Accepts `plan` (see [`DatasetWriter::accept`]), makes the reads of
@@ -547,10 +616,19 @@ impl<'a> DatasetWriter<'a> {
     /// Those of [`DatasetWriter::accept`] and [`DatasetWriter::begin`]; serialization and
     /// store errors (files uploaded before the error stay as garbage).
     pub fn write(&mut self, plan: &WritePlan) -> Result<()> {
-        self.accept(slice::from_ref(plan))?;
-        self.resolve_delete_scope()?;
-        self.load_indices(plan.has_partitions())?;
-        let written = plan.execute(&self.store, self.serializer.as_ref())?;
+        block_on_scoped(self.write_async(plan))
+    }
+
+    /// Async [`DatasetWriter::write`]: files are serialized by the polling thread and
+    /// uploaded as tasks of the current runtime.
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::write`].
+    pub async fn write_async(&mut self, plan: &WritePlan) -> Result<()> {
+        self.accept_async(slice::from_ref(plan)).await?;
+        self.resolve_delete_scope().await?;
+        self.load_indices(plan.has_partitions()).await?;
+        let written = plan.execute(&self.store, self.serializer.as_ref()).await?;
         self.partitions.to_mut().extend(written);
         Ok(())
     }
@@ -563,6 +641,15 @@ impl<'a> DatasetWriter<'a> {
     pub fn write_batches(&mut self, batches: &[RecordBatch]) -> Result<()> {
         let plan = self.plan(batches)?;
         self.write(&plan)
+    }
+
+    /// Async [`DatasetWriter::write_batches`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::write_batches`].
+    pub async fn write_batches_async(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        let plan = self.plan(batches)?;
+        self.write_async(&plan).await
     }
 
     /// Adds partitions the caller wrote itself ([`WritePlan::build`], then an upload) to the
@@ -582,10 +669,22 @@ impl<'a> DatasetWriter<'a> {
     /// Gives up: deletes the data files this transaction wrote (nothing references them).
     /// Best effort: a file that cannot be deleted is garbage for garbage collection.
     pub fn abort(self) {
-        for mp in self.partitions.iter().skip(self.given) {
-            // Ignored on purpose: the failure that made the caller abort is the one to report.
-            let _ = self.store.delete(&mp.file);
-        }
+        // Ignored on purpose: the failure that made the caller abort is the one to report.
+        let _ = block_on_scoped(async move {
+            self.abort_async().await;
+            Ok(())
+        });
+    }
+
+    /// Async [`DatasetWriter::abort`]: the files are deleted concurrently.
+    pub async fn abort_async(self) {
+        let deletes = self
+            .partitions
+            .iter()
+            .skip(self.given)
+            .map(|mp| self.store.delete_async(&mp.file));
+        // Ignored on purpose: the failure that made the caller abort is the one to report.
+        let _ = futures::future::join_all(deletes).await;
     }
 
     /// Commits: builds the new metadata from the written partitions, the delete scope and
@@ -598,20 +697,29 @@ impl<'a> DatasetWriter<'a> {
     /// datasets, ..."); those of [`DatasetWriter::begin`] if it did not run yet; for an
     /// [`DatasetWriter::append`] transaction those of [`DatasetWriter::commit_partitions`];
     /// index merge errors, store errors and [`Error::CommitConflict`] (nothing committed).
-    pub fn commit(mut self) -> Result<DatasetMetadata> {
+    pub fn commit(self) -> Result<DatasetMetadata> {
+        block_on_scoped(self.commit_async())
+    }
+
+    /// Async [`DatasetWriter::commit`].
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::commit`].
+    pub async fn commit_async(mut self) -> Result<DatasetMetadata> {
         if let (Target::Detached(_), Some(factory)) = (&self.target, self.factory) {
-            return DatasetWriter::commit_partitions(
+            let committing = DatasetWriter::commit_partitions_async(
                 factory,
                 &self.partitions,
                 &CommitOptions::default(),
-            )?
-            .commit();
+            )
+            .await?;
+            return Box::pin(committing.commit_async()).await;
         }
         if self.require_input && self.accepted_batches == 0 {
             return Err(empty_input());
         }
-        self.resolve_delete_scope()?;
-        self.load_indices(!self.partitions.is_empty())?;
+        self.resolve_delete_scope().await?;
+        self.load_indices(!self.partitions.is_empty()).await?;
         let (target, stored_schema, force_explicit) = match &self.target {
             Target::New { dataset, mode } => (
                 CommitTarget::New {
@@ -623,13 +731,13 @@ impl<'a> DatasetWriter<'a> {
             ),
             Target::Update(base) | Target::Detached(base) => (
                 CommitTarget::Update(Box::new((**base).clone())),
-                self.stored_schema()?,
+                self.stored_schema().await?,
                 // A delete scope makes an implicit dataset explicit, so the removal is
                 // recorded.
                 !self.delete_scope.is_empty(),
             ),
         };
-        let committed = commit::commit(
+        let committed = commit::commit_async(
             &self.store,
             CommitRequest {
                 target,
@@ -643,7 +751,8 @@ impl<'a> DatasetWriter<'a> {
                 delete_scope: &self.delete_scope,
                 retry: self.retry.clone(),
             },
-        );
+        )
+        .await;
         match self.factory {
             Some(factory) => finish(factory, committed),
             None => committed,
@@ -651,13 +760,13 @@ impl<'a> DatasetWriter<'a> {
     }
 
     /// `_common_metadata` as stored now (read once); `None` for a new dataset.
-    fn stored_schema(&mut self) -> Result<Option<SchemaWrapper>> {
+    async fn stored_schema(&mut self) -> Result<Option<SchemaWrapper>> {
         if let Some(stored) = &self.stored {
             return Ok(stored.clone());
         }
         let stored = match &self.target {
             Target::Update(base) | Target::Detached(base) => {
-                commit::stored_schema(&self.store, base)?
+                commit::stored_schema_async(&self.store, base).await?
             }
             Target::New { .. } => None,
         };
@@ -666,11 +775,13 @@ impl<'a> DatasetWriter<'a> {
     }
 
     /// The labels the delete scope removes, computed once (loads the indices the scope uses).
-    fn resolve_delete_scope(&mut self) -> Result<&[String]> {
+    async fn resolve_delete_scope(&mut self) -> Result<&[String]> {
         if self.removed.is_none() {
             let removed = match (&mut self.target, self.factory) {
                 (Target::Update(base), Some(factory)) if !self.delete_scope.is_empty() => {
-                    let loaded = factory.load_indices(&scope_columns(&self.delete_scope))?;
+                    let loaded = factory
+                        .load_indices_async(&scope_columns(&self.delete_scope))
+                        .await?;
                     let removed = matching_labels(&loaded, &self.delete_scope)?;
                     *base = loaded;
                     removed
@@ -685,14 +796,14 @@ impl<'a> DatasetWriter<'a> {
     /// Loads every index of an update when the commit will change indices: when partitions
     /// are written (`writes`) or removed. An unreadable index file then fails the update
     /// before any data file is written.
-    fn load_indices(&mut self, writes: bool) -> Result<()> {
+    async fn load_indices(&mut self, writes: bool) -> Result<()> {
         let removes = self.removed.as_ref().is_some_and(|r| !r.is_empty());
         if self.indices_loaded || !(writes || removes) {
             return Ok(());
         }
         if let (Target::Update(base), Some(factory)) = (&mut self.target, self.factory) {
             let columns: Vec<&str> = base.indices.keys().map(String::as_str).collect();
-            *base = factory.load_indices(&columns)?;
+            *base = factory.load_indices_async(&columns).await?;
             self.indices_loaded = true;
         }
         Ok(())
@@ -722,11 +833,19 @@ fn finish(factory: &DatasetFactory, committed: Result<DatasetMetadata>) -> Resul
 /// # Errors
 /// Metadata loading errors; [`Error::Corrupt`] for an unreadable `_common_metadata`.
 pub fn metadata_with_schema(factory: &DatasetFactory) -> Result<Arc<DatasetMetadata>> {
-    let metadata = factory.metadata()?;
+    block_on_scoped(metadata_with_schema_async(factory))
+}
+
+/// Async [`metadata_with_schema`].
+///
+/// # Errors
+/// As [`metadata_with_schema`].
+pub async fn metadata_with_schema_async(factory: &DatasetFactory) -> Result<Arc<DatasetMetadata>> {
+    let metadata = factory.metadata_async().await?;
     if metadata.schema.is_some() {
         return Ok(metadata);
     }
-    match commit::stored_schema(factory.store(), &metadata)? {
+    match commit::stored_schema_async(factory.store(), &metadata).await? {
         Some(schema) => {
             let mut filled = (*metadata).clone();
             filled.schema = Some(schema);

@@ -37,6 +37,7 @@
 //! * A delete scope makes an implicit dataset explicit, so the removal is recorded.
 
 use arrow::array::RecordBatch;
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::Result;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 
@@ -74,10 +75,23 @@ pub fn update_dataset(
     batches: &[RecordBatch],
     options: &UpdateOptions,
 ) -> Result<DatasetMetadata> {
-    let mut writer = DatasetWriter::update(factory, options)?;
+    block_on_scoped(update_dataset_async(factory, batches, options))
+}
+
+/// Async [`update_dataset`]: to be polled inside a tokio runtime (see
+/// [`plateau_core::runtime`]).
+///
+/// # Errors
+/// As [`update_dataset`].
+pub async fn update_dataset_async(
+    factory: &DatasetFactory,
+    batches: &[RecordBatch],
+    options: &UpdateOptions,
+) -> Result<DatasetMetadata> {
+    let mut writer = DatasetWriter::update_async(factory, options).await?;
     writer.check_input_count(batches.len())?;
-    writer.write_batches(batches)?;
-    writer.commit()
+    writer.write_batches_async(batches).await?;
+    writer.commit_async().await
 }
 
 /// Commits partitions written by [`crate::write::write_single_partition`], a delete scope
@@ -105,5 +119,20 @@ pub fn commit_dataset(
     new_partitions: &[MetaPartition],
     options: &CommitOptions,
 ) -> Result<DatasetMetadata> {
-    DatasetWriter::commit_partitions(factory, new_partitions, options)?.commit()
+    block_on_scoped(commit_dataset_async(factory, new_partitions, options))
+}
+
+/// Async [`commit_dataset`].
+///
+/// # Errors
+/// As [`commit_dataset`].
+pub async fn commit_dataset_async(
+    factory: &DatasetFactory,
+    new_partitions: &[MetaPartition],
+    options: &CommitOptions,
+) -> Result<DatasetMetadata> {
+    DatasetWriter::commit_partitions_async(factory, new_partitions, options)
+        .await?
+        .commit_async()
+        .await
 }

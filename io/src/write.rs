@@ -36,6 +36,7 @@ use std::slice;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::Schema;
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::{Result, Store};
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 
@@ -77,10 +78,24 @@ pub fn store_dataset(
     batches: &[RecordBatch],
     options: &StoreOptions,
 ) -> Result<DatasetMetadata> {
-    let mut writer = DatasetWriter::create(store, uuid, options)?;
+    block_on_scoped(store_dataset_async(store, uuid, batches, options))
+}
+
+/// Async [`store_dataset`]: to be polled inside a tokio runtime (see
+/// [`plateau_core::runtime`]).
+///
+/// # Errors
+/// As [`store_dataset`].
+pub async fn store_dataset_async(
+    store: &Store,
+    uuid: &str,
+    batches: &[RecordBatch],
+    options: &StoreOptions,
+) -> Result<DatasetMetadata> {
+    let mut writer = DatasetWriter::create_async(store, uuid, options).await?;
     writer.check_input_count(batches.len())?;
-    writer.write_batches(batches)?;
-    writer.commit()
+    writer.write_batches_async(batches).await?;
+    writer.commit_async().await
 }
 
 /// Writes the header of a new, empty dataset (plateau's `create_empty_dataset_header`):
@@ -102,7 +117,12 @@ pub fn create_empty_dataset_header(
     schema: &Schema,
     options: &HeaderOptions,
 ) -> Result<DatasetMetadata> {
-    DatasetWriter::create_header(store, uuid, schema, options)?.commit()
+    block_on_scoped(async {
+        DatasetWriter::create_header_async(store, uuid, schema, options)
+            .await?
+            .commit_async()
+            .await
+    })
 }
 
 /// Writes data files for `batches` into the existing dataset of `factory` without committing
@@ -125,9 +145,11 @@ pub fn write_single_partition(
     batches: &[RecordBatch],
     options: &WriteOptions,
 ) -> Result<Vec<MetaPartition>> {
-    let mut writer = DatasetWriter::append(factory, options)?;
-    writer.write_batches(batches)?;
-    Ok(writer.into_partitions())
+    block_on_scoped(async {
+        let mut writer = DatasetWriter::append_async(factory, options).await?;
+        writer.write_batches_async(batches).await?;
+        Ok(writer.into_partitions())
+    })
 }
 
 /// The validated plan of [`write_single_partition`], nothing written yet: every check of
@@ -141,8 +163,10 @@ pub fn plan_single_partition(
     batches: &[RecordBatch],
     options: &WriteOptions,
 ) -> Result<WritePlan> {
-    let mut writer = DatasetWriter::append(factory, options)?;
-    let plan = writer.plan(batches)?;
-    writer.accept(slice::from_ref(&plan))?;
-    Ok(plan)
+    block_on_scoped(async {
+        let mut writer = DatasetWriter::append_async(factory, options).await?;
+        let plan = writer.plan(batches)?;
+        writer.accept_async(slice::from_ref(&plan)).await?;
+        Ok(plan)
+    })
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::{Error, Result, Store};
 
 use crate::dataset::{DatasetMetadata, IndexSource};
@@ -85,12 +86,20 @@ impl DatasetFactory {
         &self,
         index_columns: impl FnOnce(&DatasetMetadata) -> Vec<String>,
     ) -> Result<Arc<DatasetMetadata>> {
-        let mut cache = self.lock();
-        if let Some(metadata) = cache.as_ref() {
+        block_on_scoped(self.metadata_prefetching_indices_async(index_columns))
+    }
+
+    /// Async [`DatasetFactory::metadata_prefetching_indices`]. Concurrent first calls may
+    /// each load; the last to finish is cached.
+    pub async fn metadata_prefetching_indices_async(
+        &self,
+        index_columns: impl FnOnce(&DatasetMetadata) -> Vec<String>,
+    ) -> Result<Arc<DatasetMetadata>> {
+        if let Some(metadata) = self.lock().as_ref() {
             return Ok(Arc::clone(metadata));
         }
         let (metadata, prefetched) =
-            load::load_prefetching(&self.store, &self.uuid, &self.options, |metadata| {
+            load::load_prefetching_async(&self.store, &self.uuid, &self.options, |metadata| {
                 index_columns(metadata)
                     .iter()
                     .filter_map(|column| match metadata.indices.get(column) {
@@ -101,9 +110,10 @@ impl DatasetFactory {
                         _ => None,
                     })
                     .collect()
-            })?;
+            })
+            .await?;
         let loaded = Arc::new(metadata);
-        *cache = Some(Arc::clone(&loaded));
+        *self.lock() = Some(Arc::clone(&loaded));
         let mut kept = self.lock_prefetched();
         for (key, bytes) in prefetched {
             if let Some(bytes) = bytes {
@@ -119,23 +129,46 @@ impl DatasetFactory {
         if let Some(metadata) = cache.as_ref() {
             return Ok(Arc::clone(metadata));
         }
+        // Loading under the lock: concurrent first calls from threads load once.
         let loaded = Arc::new(load::load(&self.store, &self.uuid, &self.options)?);
         *cache = Some(Arc::clone(&loaded));
         Ok(loaded)
     }
 
+    /// Async [`DatasetFactory::metadata`]. Concurrent first calls may each load; the last
+    /// to finish is cached.
+    pub async fn metadata_async(&self) -> Result<Arc<DatasetMetadata>> {
+        if let Some(metadata) = self.lock().as_ref() {
+            return Ok(Arc::clone(metadata));
+        }
+        let loaded = Arc::new(load::load_async(&self.store, &self.uuid, &self.options).await?);
+        *self.lock() = Some(Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
     /// Whether the dataset exists (uses the cache when loaded).
     pub fn exists(&self) -> Result<bool> {
+        block_on_scoped(self.exists_async())
+    }
+
+    /// Async [`DatasetFactory::exists`].
+    pub async fn exists_async(&self) -> Result<bool> {
         if self.lock().is_some() {
             return Ok(true);
         }
-        load::exists(&self.store, &self.uuid)
+        load::exists_async(&self.store, &self.uuid).await
     }
 
     /// Loads the indices of `columns` (partition keys or secondary indices) into the cached
     /// metadata and returns it.
     pub fn load_indices(&self, columns: &[&str]) -> Result<Arc<DatasetMetadata>> {
-        let current = self.metadata()?;
+        block_on_scoped(self.load_indices_async(columns))
+    }
+
+    /// Async [`DatasetFactory::load_indices`]: the index files not fetched yet are fetched
+    /// concurrently.
+    pub async fn load_indices_async(&self, columns: &[&str]) -> Result<Arc<DatasetMetadata>> {
+        let current = self.metadata_async().await?;
         let missing: Vec<&str> = columns
             .iter()
             .copied()
@@ -145,12 +178,35 @@ impl DatasetFactory {
             return Ok(current);
         }
         let mut updated = (*current).clone();
-        for column in missing {
-            let prefetched = match updated.indices.get(column).map(|entry| &entry.source) {
-                Some(IndexSource::External(key)) => self.lock_prefetched().remove(key),
+        let mut bytes = Vec::with_capacity(missing.len());
+        let mut to_fetch = Vec::new();
+        for column in &missing {
+            let kept = match updated.indices.get(*column) {
+                Some(entry) if entry.index.is_none() => match &entry.source {
+                    IndexSource::External(key) => match self.lock_prefetched().remove(key) {
+                        Some(kept) => Some(kept),
+                        None => {
+                            to_fetch.push((bytes.len(), key.clone()));
+                            None
+                        }
+                    },
+                    IndexSource::Embedded(_) => None,
+                },
                 _ => None,
             };
-            load::load_index_prefetched(&self.store, &mut updated, column, prefetched)?;
+            bytes.push(kept);
+        }
+        let fetched = futures::future::try_join_all(
+            to_fetch
+                .iter()
+                .map(|(_, key)| self.store.get_versioned_async(key)),
+        )
+        .await?;
+        for ((position, _), (fetched, _)) in to_fetch.into_iter().zip(fetched) {
+            bytes[position] = Some(fetched);
+        }
+        for (column, bytes) in missing.into_iter().zip(bytes) {
+            load::load_index_prefetched(&self.store, &mut updated, column, bytes)?;
         }
         let updated = Arc::new(updated);
         *self.lock() = Some(Arc::clone(&updated));
@@ -159,12 +215,17 @@ impl DatasetFactory {
 
     /// Loads every index into the cached metadata and returns it.
     pub fn load_all_indices(&self) -> Result<Arc<DatasetMetadata>> {
-        let current = self.metadata()?;
+        block_on_scoped(self.load_all_indices_async())
+    }
+
+    /// Async [`DatasetFactory::load_all_indices`].
+    pub async fn load_all_indices_async(&self) -> Result<Arc<DatasetMetadata>> {
+        let current = self.metadata_async().await?;
         let mut columns: Vec<&str> = current.indices.keys().map(String::as_str).collect();
         columns.extend(current.partition_keys.iter().map(String::as_str));
         let columns: Vec<String> = columns.into_iter().map(str::to_owned).collect();
         let refs: Vec<&str> = columns.iter().map(String::as_str).collect();
-        self.load_indices(&refs)
+        self.load_indices_async(&refs).await
     }
 
     /// Drops the cached metadata; the next call loads it again.

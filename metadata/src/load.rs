@@ -17,6 +17,7 @@ use bytes::Bytes;
 use arrow::datatypes::DataType;
 use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat, PARQUET_SUFFIX};
+use plateau_core::runtime::block_on_scoped;
 use plateau_core::{partition_value, Error, Result, Scalar, Store};
 use plateau_index::{Index, IndexKind};
 use serde_json::Value as Json;
@@ -45,8 +46,16 @@ impl Default for LoadOptions {
 
 /// Whether a dataset exists (either metadata file).
 pub fn exists(store: &Store, uuid: &str) -> Result<bool> {
+    block_on_scoped(exists_async(store, uuid))
+}
+
+/// Async [`exists`].
+pub async fn exists_async(store: &Store, uuid: &str) -> Result<bool> {
     for format in MetadataFormat::READ_ORDER {
-        if store.exists(&naming::metadata_key(uuid, format))? {
+        if store
+            .exists_async(&naming::metadata_key(uuid, format))
+            .await?
+        {
             return Ok(true);
         }
     }
@@ -58,7 +67,18 @@ pub type Prefetched = Vec<(String, Option<Bytes>)>;
 
 /// Loads the metadata of dataset `uuid`.
 pub fn load(store: &Store, uuid: &str, options: &LoadOptions) -> Result<DatasetMetadata> {
-    Ok(load_prefetching(store, uuid, options, |_| Vec::new())?.0)
+    block_on_scoped(load_async(store, uuid, options))
+}
+
+/// Async [`load`].
+pub async fn load_async(
+    store: &Store,
+    uuid: &str,
+    options: &LoadOptions,
+) -> Result<DatasetMetadata> {
+    Ok(load_prefetching_async(store, uuid, options, |_| Vec::new())
+        .await?
+        .0)
 }
 
 /// [`load`], and the objects at the keys `extra` names for the decoded metadata, fetched
@@ -70,11 +90,21 @@ pub fn load_prefetching(
     options: &LoadOptions,
     extra: impl FnOnce(&DatasetMetadata) -> Vec<String>,
 ) -> Result<(DatasetMetadata, Prefetched)> {
+    block_on_scoped(load_prefetching_async(store, uuid, options, extra))
+}
+
+/// Async [`load_prefetching`].
+pub async fn load_prefetching_async(
+    store: &Store,
+    uuid: &str,
+    options: &LoadOptions,
+    extra: impl FnOnce(&DatasetMetadata) -> Vec<String>,
+) -> Result<(DatasetMetadata, Prefetched)> {
     naming::validate_uuid(uuid)?;
     let mut found = None;
     for format in MetadataFormat::READ_ORDER {
         let key = naming::metadata_key(uuid, format);
-        if let Some((bytes, version)) = store.get_opt(&key)? {
+        if let Some((bytes, version)) = store.get_opt_async(&key).await? {
             found = Some((bytes, version, format, key));
             break;
         }
@@ -94,10 +124,10 @@ pub fn load_prefetching(
     }
 
     if !metadata.explicit_partitions {
-        discover_implicit_partitions(store, &mut metadata)?;
+        discover_implicit_partitions(store, &mut metadata).await?;
     }
     if metadata.partitions.is_empty() {
-        if let Some(table) = table_from_common_metadata(store, uuid)? {
+        if let Some(table) = table_from_common_metadata(store, uuid).await? {
             metadata.table_name = table;
         }
     }
@@ -114,7 +144,7 @@ pub fn load_prefetching(
     let found = if keys.is_empty() {
         Vec::new()
     } else {
-        store.get_many_opt(&keys)?
+        store.get_many_opt_async(&keys).await?
     };
     let mut fetched = keys.into_iter().zip(found);
     if options.load_schema {
@@ -124,19 +154,19 @@ pub fn load_prefetching(
     }
     let prefetched: Prefetched = fetched.collect();
     if options.load_all_indices {
-        load_all_indices(store, &mut metadata)?;
+        load_all_indices_async(store, &mut metadata).await?;
     }
     Ok((metadata, prefetched))
 }
 
 /// Fills the partitions of an implicit dataset from the store's keys.
-fn discover_implicit_partitions(store: &Store, metadata: &mut DatasetMetadata) -> Result<()> {
+async fn discover_implicit_partitions(store: &Store, metadata: &mut DatasetMetadata) -> Result<()> {
     let uuid = metadata.uuid.clone();
     let indices_prefix = naming::indices_prefix(&uuid);
     let mut partitions = IndexMap::new();
     let mut depth: Option<usize> = None;
     let mut table: Option<String> = None;
-    for key in store.list_keys(&format!("{uuid}/"))? {
+    for key in store.list_keys_async(&format!("{uuid}/")).await? {
         if key.starts_with(&indices_prefix) || !key.ends_with(PARQUET_SUFFIX) {
             continue;
         }
@@ -174,9 +204,10 @@ fn discover_implicit_partitions(store: &Store, metadata: &mut DatasetMetadata) -
 }
 
 /// The table of a dataset without partitions, from its `_common_metadata` key.
-fn table_from_common_metadata(store: &Store, uuid: &str) -> Result<Option<String>> {
+async fn table_from_common_metadata(store: &Store, uuid: &str) -> Result<Option<String>> {
     Ok(store
-        .list_keys(&format!("{uuid}/"))?
+        .list_keys_async(&format!("{uuid}/"))
+        .await?
         .into_iter()
         .find(|k| k.ends_with(naming::COMMON_METADATA))
         .and_then(|k| k.split('/').nth(1).map(str::to_owned)))
@@ -258,7 +289,34 @@ pub fn load_partition_indices(metadata: &mut DatasetMetadata) -> Result<()> {
 /// Loads the index of `column` (a partition key or a secondary index). Unknown columns are
 /// an error, as in plateau.
 pub fn load_index(store: &Store, metadata: &mut DatasetMetadata, column: &str) -> Result<()> {
-    load_index_prefetched(store, metadata, column, None)
+    block_on_scoped(load_index_async(store, metadata, column))
+}
+
+/// Async [`load_index`].
+pub async fn load_index_async(
+    store: &Store,
+    metadata: &mut DatasetMetadata,
+    column: &str,
+) -> Result<()> {
+    let bytes = match external_index_to_fetch(metadata, column) {
+        Some(key) => Some(store.get_versioned_async(&key).await?.0),
+        None => None,
+    };
+    load_index_prefetched(store, metadata, column, bytes)
+}
+
+/// The key of `column`'s external index file when it is not loaded yet.
+fn external_index_to_fetch(metadata: &DatasetMetadata, column: &str) -> Option<String> {
+    if metadata.partition_keys.iter().any(|k| k == column) {
+        return None;
+    }
+    match metadata.indices.get(column) {
+        Some(entry) if entry.index.is_none() => match &entry.source {
+            IndexSource::External(key) => Some(key.clone()),
+            IndexSource::Embedded(_) => None,
+        },
+        _ => None,
+    }
 }
 
 /// [`load_index`] from the index file's bytes when they were already fetched (`prefetched`,
@@ -348,9 +406,29 @@ fn embedded_index(metadata: &DatasetMetadata, column: &str, raw: &Json) -> Resul
 
 /// Loads every secondary index and the partition indices.
 pub fn load_all_indices(store: &Store, metadata: &mut DatasetMetadata) -> Result<()> {
+    block_on_scoped(load_all_indices_async(store, metadata))
+}
+
+/// Async [`load_all_indices`]: the index files are fetched concurrently.
+pub async fn load_all_indices_async(store: &Store, metadata: &mut DatasetMetadata) -> Result<()> {
     let columns: Vec<String> = metadata.indices.keys().cloned().collect();
+    let wanted: Vec<(String, String)> = columns
+        .iter()
+        .filter_map(|c| external_index_to_fetch(metadata, c).map(|key| (c.clone(), key)))
+        .collect();
+    let fetched =
+        futures::future::try_join_all(wanted.iter().map(|(_, key)| async move {
+            Ok::<_, Error>(store.get_versioned_async(key).await?.0)
+        }))
+        .await?;
+    let mut fetched: HashMap<String, Bytes> = wanted
+        .into_iter()
+        .map(|(column, _)| column)
+        .zip(fetched)
+        .collect();
     for column in columns {
-        load_index(store, metadata, &column)?;
+        let bytes = fetched.remove(&column);
+        load_index_prefetched(store, metadata, &column, bytes)?;
     }
     load_partition_indices(metadata)
 }
