@@ -251,10 +251,7 @@ fn check_threads(threads: Option<usize>, from_env: bool) -> CliResult<Option<usi
 /// orphan files are then what gc and delete remove), and `_common_metadata` is not loaded.
 fn maintenance_factory(store: &Store, uuid: &str) -> CliResult<DatasetFactory> {
     plateau_core::naming::validate_uuid(uuid)?;
-    let options = plateau_metadata::load::LoadOptions {
-        load_schema: false,
-        ..Default::default()
-    };
+    let options = plateau_metadata::load::LoadOptions::default().load_schema(false);
     Ok(DatasetFactory::with_options(store.clone(), uuid, options))
 }
 

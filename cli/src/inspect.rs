@@ -102,10 +102,7 @@ pub fn check(store: &Store, uuid: &str, log: &Log) -> CliResult {
     let factory = existing(store, uuid)?;
     // The metadata file without `_common_metadata`: an unreadable schema is a problem to
     // report, not a reason to stop.
-    let options = LoadOptions {
-        load_schema: false,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().load_schema(false);
     let bare = DatasetFactory::with_options(store.clone(), uuid, options);
     let mut metadata = (*bare.metadata()?).clone();
     let mut problems: Vec<String> = Vec::new();

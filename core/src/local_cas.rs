@@ -28,19 +28,24 @@ pub struct LockingLocalStore {
     inner: Arc<LocalFileSystem>,
     /// The directory of the lock files.
     locks: PathBuf,
-    /// The part of object paths before the plateau key (`""` when the backend is rooted at
-    /// the store's directory), left out of lock file names.
-    key_prefix: String,
+    /// The part of object paths before the plateau key (empty when the backend is rooted at
+    /// the store's directory), left out of lock file names: a `Store` puts its key prefix in
+    /// front of this wrapper, which therefore sees whole backend paths, and lock file names
+    /// of absolute directories would approach the file-name length limit.
+    key_prefix: Path,
 }
 
 impl LockingLocalStore {
     /// Wraps `inner`; lock files go to `locks`, named by the object path without
-    /// `key_prefix`.
-    pub fn new(inner: Arc<LocalFileSystem>, locks: PathBuf, key_prefix: impl Into<String>) -> Self {
+    /// `key_prefix` (matched by whole segments; a path outside it keeps its whole name).
+    ///
+    /// `key_prefix` is a [`Path`] rather than a string: `Path::from(String)` would escape the
+    /// `%` of plateau keys again; build it with [`Path::parse`].
+    pub fn new(inner: Arc<LocalFileSystem>, locks: PathBuf, key_prefix: Path) -> Self {
         Self {
             inner,
             locks,
-            key_prefix: key_prefix.into(),
+            key_prefix,
         }
     }
 
@@ -50,12 +55,11 @@ impl LockingLocalStore {
     }
 
     fn lock_name(&self, location: &Path) -> String {
-        let path = location.as_ref();
-        let key = path
-            .strip_prefix(self.key_prefix.as_str())
-            .map(|rest| rest.trim_start_matches('/'))
-            .unwrap_or(path);
-        format!("{}.lock", key.replace('/', "%2F"))
+        let key: Path = match location.prefix_match(&self.key_prefix) {
+            Some(rest) => rest.collect(),
+            None => location.clone(),
+        };
+        format!("{}.lock", key.as_ref().replace('/', "%2F"))
     }
 }
 

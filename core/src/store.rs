@@ -1,6 +1,12 @@
 //! [`Store`]: an `object_store` backend with an optional key prefix, with async reads and
 //! writes and a blocking facade over them.
 //!
+//! The prefix is object_store's own [`PrefixStore`] around the backend: plateau keys go in,
+//! and listings come back relative to the prefix, so no code here joins or strips prefixes
+//! by hand. [`Store::object_store`] hands out the backend *without* the prefix, so that a
+//! caller can wrap it (request counting, fault injection, throttling) and rebuild the same
+//! store with [`Store::new`]`(wrapper, store.prefix())`.
+//!
 //! The `*_async` methods are plain futures over the backend: poll them inside a tokio
 //! runtime of either flavour (object_store's HTTP clients and local-disk I/O need one). The
 //! blocking methods run the same futures on [`crate::runtime`]'s shared runtime and wait for
@@ -27,6 +33,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::{
     GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
     UpdateVersion,
@@ -83,8 +90,16 @@ enum ConditionalUpdate {
 /// Cheap to clone; clones share the backend.
 #[derive(Clone)]
 pub struct Store {
+    /// The backend seen through the key prefix (a [`PrefixStore`]): takes plateau keys, lists
+    /// keys relative to the prefix.
     inner: Arc<dyn ObjectStore>,
+    /// The backend itself, without the prefix, for [`Store::object_store`].
+    backend: Arc<dyn ObjectStore>,
+    /// The key prefix as given (without leading or trailing `/`), for [`Store::prefix`].
     prefix: String,
+    /// The prefix as an object path, or why it is not one: [`Store::new`] cannot fail, so an
+    /// invalid prefix fails every operation instead (as a key with that prefix would).
+    prefix_path: std::result::Result<Path, String>,
     url: String,
     conditional_update: ConditionalUpdate,
     /// For local disk: the backend (to map keys to files: symbolic links, interrupted
@@ -111,15 +126,30 @@ impl fmt::Display for Store {
 }
 
 impl Store {
-    /// Wraps any `object_store` backend. `prefix` (without leading or trailing `/`) is put in
-    /// front of every key; the backend must support `PutMode::Update` for
-    /// [`Store::put_if_match`].
-    pub fn new(inner: Arc<dyn ObjectStore>, prefix: impl Into<String>) -> Self {
+    /// Wraps any `object_store` backend. `prefix` (leading and trailing `/` are ignored) is
+    /// put in front of every key, through object_store's [`PrefixStore`]; the backend must
+    /// support `PutMode::Update` for [`Store::put_if_match`].
+    ///
+    /// The prefix is parsed like a key ([`Path::parse`]: `%` escapes are kept literally). A
+    /// prefix that is not a valid object path (an empty, `.` or `..` segment, a control
+    /// character) does not fail here but makes every operation fail with
+    /// [`Error::InvalidInput`].
+    ///
+    /// `Store::new(backend, store.prefix())` with `backend` = [`Store::object_store`] (or a
+    /// wrapper around it) addresses the same objects as `store`; see there for what it does
+    /// not carry over.
+    pub fn new(backend: Arc<dyn ObjectStore>, prefix: impl Into<String>) -> Self {
         let prefix = prefix.into().trim_matches('/').to_owned();
+        let prefix_path = Path::parse(&prefix).map_err(|e| e.to_string());
+        // An invalid prefix never reaches the backend (`key_path` refuses first); the empty
+        // path only keeps the wrapper constructible.
+        let wrapper_prefix = prefix_path.clone().unwrap_or_default();
         Self {
-            url: format!("{inner}"),
-            inner,
+            url: format!("{backend}"),
+            inner: Arc::new(PrefixStore::new(Arc::clone(&backend), wrapper_prefix)),
+            backend,
             prefix,
+            prefix_path,
             conditional_update: ConditionalUpdate::Native,
             local: None,
             last_writer_wins: false,
@@ -143,11 +173,11 @@ impl Store {
     /// `..` component below its deepest existing ancestor; I/O errors.
     pub fn local(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        let (root, backend, prefix) = match std::fs::metadata(&root) {
+        let (root, local, prefix) = match std::fs::metadata(&root) {
             Ok(meta) if meta.is_dir() => {
                 let root = std::fs::canonicalize(&root)?;
-                let backend = LocalFileSystem::new_with_prefix(&root).map_err(Error::from)?;
-                (root, Arc::new(backend), String::new())
+                let local = LocalFileSystem::new_with_prefix(&root).map_err(Error::from)?;
+                (root, Arc::new(local), String::new())
             }
             Ok(_) => {
                 return Err(Error::invalid_input(format!(
@@ -156,27 +186,29 @@ impl Store {
                 )))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // Rooted at `/` with the directory as key prefix: the backend's writes create
-                // missing directories.
+                // `LocalFileSystem::new_with_prefix` needs an existing directory. Rooted at
+                // `/` with the directory as key prefix instead, the backend's writes create
+                // the missing directories.
                 let root = absolute_missing(&root)?;
                 let prefix = root.to_string_lossy().trim_matches('/').to_owned();
                 (root, Arc::new(LocalFileSystem::new()), prefix)
             }
             Err(e) => return Err(e.into()),
         };
-        let locking = LockingLocalStore::new(
-            Arc::clone(&backend),
-            root.join(".plateau-locks"),
-            prefix.clone(),
-        );
-        Ok(Self {
-            inner: Arc::new(locking),
-            prefix,
-            url: format!("file://{}", root.display()),
-            conditional_update: ConditionalUpdate::Native,
-            local: Some((backend, root)),
-            last_writer_wins: false,
-        })
+        let prefix_path = Path::parse(&prefix).map_err(|e| {
+            Error::invalid_input(format!(
+                "store path `{}` is not a valid object path: {e}",
+                root.display()
+            ))
+        })?;
+        // The locking layer sits below the prefix, so it sees backend paths; it leaves the
+        // prefix out of its lock file names.
+        let locking =
+            LockingLocalStore::new(Arc::clone(&local), root.join(".plateau-locks"), prefix_path);
+        let mut store = Self::new(Arc::new(locking), prefix);
+        store.url = format!("file://{}", root.display());
+        store.local = Some((local, root));
+        Ok(store)
     }
 
     /// Opens a store from a URL (the forms are listed in [`crate::location`]): a plain path,
@@ -249,7 +281,8 @@ impl Store {
         }
     }
 
-    /// The key prefix in front of every key in the backend (without leading or trailing `/`).
+    /// The key prefix in front of every key in the backend (without leading or trailing `/`):
+    /// the prefix of [`Store::object_store`]'s paths.
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
@@ -259,38 +292,52 @@ impl Store {
         &self.url
     }
 
-    /// The underlying async backend, for callers that want to drive I/O themselves. Keys
-    /// must be combined with [`Store::path`].
+    /// The underlying async backend *without* the key prefix, for callers that want to drive
+    /// I/O themselves: its paths are [`Store::path`] (the key behind [`Store::prefix`]).
+    ///
+    /// To see this store through an `ObjectStore` wrapper (counting, fault injection,
+    /// throttling), wrap this backend and call `Store::new(Arc::new(wrapper),
+    /// store.prefix())`: the new store addresses the same objects. It is a plain
+    /// [`Store::new`] store, though: the URL, the local-disk checks (symbolic links,
+    /// [`Store::list_interrupted`]) and the conditional-write configuration
+    /// ([`Store::with_last_writer_wins`]) stay with this one. For local disk the backend
+    /// includes the lock-file layer that makes [`Store::put_if_match`] atomic, so wrappers
+    /// keep compare-and-swap.
     pub fn object_store(&self) -> Arc<dyn ObjectStore> {
-        Arc::clone(&self.inner)
+        Arc::clone(&self.backend)
     }
 
-    /// The backend path of a plateau key (prefix applied, `%` escapes kept literally).
+    /// The backend path of a plateau key (prefix applied, `%` escapes kept literally): the
+    /// path of the object in [`Store::object_store`].
     pub fn path(&self, key: &str) -> Result<Path> {
-        let full = if self.prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}/{key}", self.prefix)
-        };
-        Path::parse(&full).map_err(|e| Error::invalid_input(format!("invalid key `{key}`: {e}")))
+        Ok(self.backend_path(&self.key_path(key)?))
     }
 
-    /// The plateau key of a backend path (prefix removed).
-    fn key_of(&self, path: &Path) -> String {
-        let raw = path.as_ref();
-        if self.prefix.is_empty() {
-            raw.to_owned()
-        } else {
-            raw.strip_prefix(&self.prefix)
-                .map(|k| k.trim_start_matches('/'))
-                .unwrap_or(raw)
-                .to_owned()
+    /// The path of a plateau key below the prefix, as `inner` takes it. [`Path::parse`], not
+    /// `Path::from`, which would escape the `%` of plateau's escapes a second time.
+    fn key_path(&self, key: &str) -> Result<Path> {
+        if let Err(e) = &self.prefix_path {
+            return Err(Error::invalid_input(format!(
+                "invalid key prefix `{}` of store `{}`: {e}",
+                self.prefix, self.url
+            )));
+        }
+        Path::parse(key).map_err(|e| Error::invalid_input(format!("invalid key `{key}`: {e}")))
+    }
+
+    /// The backend path of a path below the prefix (as [`PrefixStore`] joins them: by
+    /// segments, nothing re-encoded).
+    fn backend_path(&self, location: &Path) -> Path {
+        match &self.prefix_path {
+            Ok(prefix) => prefix.parts().chain(location.parts()).collect(),
+            Err(_) => location.clone(),
         }
     }
 
     fn object(&self, meta: &ObjectMeta) -> StoreObject {
         StoreObject {
-            key: self.key_of(&meta.location),
+            // `inner` reports locations relative to the prefix: they are the keys.
+            key: meta.location.as_ref().to_owned(),
             size: meta.size,
             last_modified: meta.last_modified,
             version: ObjectVersion::from_meta(meta),
@@ -311,7 +358,7 @@ impl Store {
 
     /// Async [`Store::get_versioned`].
     pub async fn get_versioned_async(&self, key: &str) -> Result<(Bytes, ObjectVersion)> {
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         let result = self
             .inner
             .get(&path)
@@ -365,7 +412,7 @@ impl Store {
 
     /// Async [`Store::get_range`].
     pub async fn get_range_async(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         self.inner
             .get_range(&path, range)
             .await
@@ -383,7 +430,7 @@ impl Store {
 
     /// Async [`Store::get_tail`].
     pub async fn get_tail_async(&self, key: &str, n: u64) -> Result<(Bytes, u64)> {
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         let options = GetOptions {
             range: Some(GetRange::Suffix(n)),
             ..Default::default()
@@ -413,7 +460,7 @@ impl Store {
 
     /// Async [`Store::get_ranges`].
     pub async fn get_ranges_async(&self, key: &str, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         self.inner
             .get_ranges(&path, ranges)
             .await
@@ -429,7 +476,7 @@ impl Store {
 
     /// Async [`Store::head`].
     pub async fn head_async(&self, key: &str) -> Result<StoreObject> {
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         let meta = self
             .inner
             .head(&path)
@@ -542,7 +589,7 @@ impl Store {
         if matches!(self.conditional_update, ConditionalUpdate::Unavailable(_)) {
             return self.put_compare_then_write(key, bytes, mode).await;
         }
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         let opts = PutOptions {
             mode,
             ..Default::default()
@@ -587,7 +634,7 @@ impl Store {
                 Err(e) => return Err(e),
             },
         }
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         let result = self.inner.put(&path, PutPayload::from(bytes)).await?;
         Ok(ObjectVersion {
             e_tag: result.e_tag,
@@ -660,7 +707,7 @@ impl Store {
     /// Async [`Store::delete`].
     pub async fn delete_async(&self, key: &str) -> Result<()> {
         self.check_writable()?;
-        let path = self.path(key)?;
+        let path = self.key_path(key)?;
         if self.behind_symlink(&path, &mut HashMap::new())? {
             return Ok(());
         }
@@ -685,7 +732,7 @@ impl Store {
         }
         let paths: Vec<object_store::Result<Path>> = keys
             .iter()
-            .map(|key| self.path(key))
+            .map(|key| self.key_path(key))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .map(Ok)
@@ -710,14 +757,9 @@ impl Store {
     /// key: one delimiter listing, nothing below is walked. The metadata files of a store's
     /// datasets are the objects of its root.
     pub fn list_directory(&self, dir: &str) -> Result<Vec<StoreObject>> {
-        let dir = dir.trim_end_matches('/');
-        let list_path = if dir.is_empty() && self.prefix.is_empty() {
-            None
-        } else {
-            Some(self.path(dir)?)
-        };
+        let dir = self.key_path(dir.trim_end_matches('/'))?;
         let inner = Arc::clone(&self.inner);
-        let listing = run(async move { Ok(inner.list_with_delimiter(list_path.as_ref()).await?) })?;
+        let listing = run(async move { Ok(inner.list_with_delimiter(Some(&dir)).await?) })?;
         let mut links = HashMap::new();
         let mut objects = Vec::with_capacity(listing.objects.len());
         for meta in &listing.objects {
@@ -744,16 +786,8 @@ impl Store {
             Some(pos) => &prefix[..pos],
             None => "",
         };
-        let list_path = if dir.is_empty() && self.prefix.is_empty() {
-            None
-        } else {
-            Some(self.path(dir)?)
-        };
-        let metas: Vec<ObjectMeta> = self
-            .inner
-            .list(list_path.as_ref())
-            .try_collect::<Vec<_>>()
-            .await?;
+        let dir = self.key_path(dir)?;
+        let metas: Vec<ObjectMeta> = self.inner.list(Some(&dir)).try_collect::<Vec<_>>().await?;
         let mut links = HashMap::new();
         let mut objects = Vec::with_capacity(metas.len());
         for meta in &metas {
@@ -769,13 +803,17 @@ impl Store {
         Ok(objects)
     }
 
-    /// Whether `path` lies below a symbolic link on local disk (the backend's listing follows
-    /// links; plateau never does). `links` caches the answer per directory.
-    fn behind_symlink(&self, path: &Path, links: &mut HashMap<PathBuf, bool>) -> Result<bool> {
+    /// Whether `location` (a path below the prefix, as `inner` takes and lists it) lies below
+    /// a symbolic link on local disk (the backend's listing follows links; plateau never
+    /// does). `links` caches the answer per directory.
+    fn behind_symlink(&self, location: &Path, links: &mut HashMap<PathBuf, bool>) -> Result<bool> {
         let Some((local, _)) = &self.local else {
             return Ok(false);
         };
-        let file = local.path_to_filesystem(path).map_err(Error::from)?;
+        // The file system backend sits below the prefix: it maps whole backend paths.
+        let file = local
+            .path_to_filesystem(&self.backend_path(location))
+            .map_err(Error::from)?;
         let root = self.local_root();
         let mut dir = file.parent();
         while let Some(current) = dir {
@@ -890,7 +928,7 @@ impl Store {
         {
             return Err(Error::invalid_input(format!("invalid key `{key}`")));
         }
-        let path = self.path(
+        let path = self.key_path(
             key.trim_end_matches(|c: char| c.is_ascii_digit())
                 .trim_end_matches('#'),
         )?;

@@ -459,3 +459,254 @@ fn many_objects_at_once() {
         assert_eq!(found, vec![Some(b("v3")), None, Some(b("v49"))]);
     }
 }
+
+/// The objects of `store` with the contents, sorted by key.
+fn contents(store: &Store) -> Vec<(String, Bytes)> {
+    store
+        .list_keys("")
+        .expect("test setup")
+        .into_iter()
+        .map(|key| {
+            let bytes = store.get(&key).expect("test setup");
+            (key, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_prefixed_store_sees_relative_keys_and_hands_out_the_unprefixed_backend() {
+    let backend: std::sync::Arc<dyn object_store::ObjectStore> =
+        std::sync::Arc::new(object_store::memory::InMemory::new());
+    // The whole backend, to see where the prefixed store's objects land.
+    let whole = Store::new(std::sync::Arc::clone(&backend), "");
+    let store = Store::new(std::sync::Arc::clone(&backend), "/base/a%20b/");
+    assert_eq!(store.prefix(), "base/a%20b");
+
+    store.put("u/k.json", b("k")).unwrap();
+    store.put("u/table/x.parquet", b("x")).unwrap();
+    // Neighbours that share the prefix as a string but not as whole segments, and an object
+    // above it.
+    whole.put("base/a%20bc/u/k.json", b("no")).unwrap();
+    whole.put("base/top.json", b("no")).unwrap();
+
+    assert_eq!(
+        store.path("u/k.json").unwrap().as_ref(),
+        "base/a%20b/u/k.json",
+        "the prefix is joined by segments, `%` kept"
+    );
+    assert!(whole.exists("base/a%20b/u/k.json").unwrap());
+    assert_eq!(
+        store.list_keys("").unwrap(),
+        ["u/k.json", "u/table/x.parquet"]
+    );
+    assert_eq!(store.list_keys("u/t").unwrap(), ["u/table/x.parquet"]);
+    let root: Vec<String> = store
+        .list_directory("u")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(root, ["u/k.json"]);
+    assert!(store.list_directory("").unwrap().is_empty());
+    assert_eq!(store.head("u/k.json").unwrap().key, "u/k.json");
+
+    // The documented contract: the unprefixed backend (or a wrapper around it) with the
+    // store's prefix is the same store.
+    let again = Store::new(store.object_store(), store.prefix());
+    assert_eq!(contents(&again), contents(&store));
+    again
+        .delete_many(&["u/k.json".into(), "missing".into()])
+        .unwrap();
+    assert_eq!(store.list_keys("").unwrap(), ["u/table/x.parquet"]);
+    assert_eq!(
+        whole.list_keys("").unwrap(),
+        [
+            "base/a%20b/u/table/x.parquet",
+            "base/a%20bc/u/k.json",
+            "base/top.json"
+        ]
+    );
+}
+
+#[test]
+fn an_invalid_prefix_fails_every_operation() {
+    let store = Store::new(
+        std::sync::Arc::new(object_store::memory::InMemory::new()),
+        "a//b",
+    );
+    assert_eq!(store.prefix(), "a//b");
+    assert!(matches!(store.path("k"), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        store.put("k", b("v")),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(store.get("k"), Err(Error::InvalidInput(_))));
+    assert!(matches!(store.list_keys(""), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        store.list_directory(""),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        store.delete_many(&["k".into()]),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+/// Every flavour of prefix: none (memory, a local directory that exists), a key prefix on
+/// memory, and a local directory that does not exist yet (a backend rooted at `/` with the
+/// directory as prefix). The directory guard comes along.
+fn prefixed_backends() -> Vec<(Store, tempfile::TempDir)> {
+    let existing = tempfile::tempdir().expect("test setup");
+    let existing_store = Store::local(existing.path()).expect("test setup");
+    let missing = tempfile::tempdir().expect("test setup");
+    let missing_store = Store::local(missing.path().join("not/yet")).expect("test setup");
+    assert!(
+        !missing.path().join("not").exists(),
+        "opening creates nothing"
+    );
+    assert!(!missing_store.prefix().is_empty());
+    let memory = Store::new(
+        std::sync::Arc::new(object_store::memory::InMemory::new()),
+        "p/q",
+    );
+    vec![
+        (Store::memory(), tempfile::tempdir().expect("test setup")),
+        (memory, tempfile::tempdir().expect("test setup")),
+        (existing_store, existing),
+        (missing_store, missing),
+    ]
+}
+
+#[test]
+fn escapes_spaces_and_unicode_survive_every_prefix() {
+    let keys = [
+        "u/table/P=a%20b/x.parquet",
+        "u/table/P=a b/ü ñ 日本.parquet",
+        "u/table/k=%25/2.parquet",
+        "u/table/s=%C3%B6%2Fx/1.parquet",
+    ];
+    let mut sorted = keys.map(str::to_owned).to_vec();
+    sorted.sort();
+    for (store, _dir) in prefixed_backends() {
+        for key in keys {
+            store.put(key, Bytes::from(key.to_owned())).unwrap();
+        }
+        for key in keys {
+            assert_eq!(store.get(key).unwrap(), key.as_bytes(), "{store}: {key}");
+            assert_eq!(store.head(key).unwrap().key, key, "{store}");
+        }
+        assert_eq!(store.list_keys("u/").unwrap(), sorted, "{store}");
+        let escaped: Vec<String> = store
+            .list_directory("u/table/P=a%20b/")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(escaped, ["u/table/P=a%20b/x.parquet"], "{store}");
+        let spaced: Vec<String> = store
+            .list_directory("u/table/P=a b")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(spaced, ["u/table/P=a b/ü ñ 日本.parquet"], "{store}");
+        // Through the unprefixed backend, the same objects.
+        let again = Store::new(store.object_store(), store.prefix());
+        assert_eq!(again.list_keys("u/").unwrap(), sorted, "{store}");
+        store.delete_many(&sorted).unwrap();
+        assert!(store.list_keys("").unwrap().is_empty(), "{store}");
+    }
+
+    // On disk the escape is literal and the space a space, below an unprefixed and a
+    // prefixed backend alike.
+    for (store, dir) in prefixed_backends().into_iter().skip(2) {
+        store.put(keys[0], b("x")).unwrap();
+        store.put(keys[1], b("x")).unwrap();
+        let root = if store.prefix().is_empty() {
+            dir.path().canonicalize().unwrap()
+        } else {
+            std::path::PathBuf::from(format!("/{}", store.prefix()))
+        };
+        assert!(root.join(keys[0]).is_file(), "{}", root.display());
+        assert!(root.join(keys[1]).is_file(), "{}", root.display());
+    }
+}
+
+#[test]
+fn a_local_store_on_a_missing_directory_works_like_one_on_an_existing_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap().join("a/b");
+    let store = Store::local(&root).unwrap();
+    assert!(store.list_keys("").unwrap().is_empty());
+    assert!(store.list_directory("").unwrap().is_empty());
+    assert!(!root.exists(), "reading creates nothing");
+    assert_eq!(store.url(), format!("file://{}", root.display()));
+
+    let first = store.put_if_absent("m.json", b("v1")).unwrap();
+    assert!(root.join("m.json").is_file());
+    store.put_if_match("m.json", b("v2"), &first).unwrap();
+    assert!(matches!(
+        store.put_if_match("m.json", b("stale"), &first),
+        Err(Error::CommitConflict { .. })
+    ));
+    // Lock files are named after the key, not the whole backend path.
+    assert!(root.join(".plateau-locks/m.json.lock").is_file());
+    assert_eq!(store.list_keys("").unwrap(), ["m.json"]);
+    let listed: Vec<String> = store
+        .list_directory("")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(listed, ["m.json"]);
+
+    // The unprefixed backend is rooted at `/`; with the prefix it is the same store, and the
+    // locking layer below the prefix still compares and swaps.
+    let again = Store::new(store.object_store(), store.prefix());
+    let (bytes, version) = again.get_versioned("m.json").unwrap();
+    assert_eq!(bytes, b("v2"));
+    again.put_if_match("m.json", b("v3"), &version).unwrap();
+    assert!(matches!(
+        again.put_if_match("m.json", b("v4"), &version),
+        Err(Error::CommitConflict { .. })
+    ));
+    assert_eq!(store.get("m.json").unwrap(), b("v3"));
+
+    // A store reopened on the now existing directory has no prefix and sees the same.
+    let reopened = Store::local(&root).unwrap();
+    assert_eq!(reopened.prefix(), "");
+    assert_eq!(contents(&reopened), contents(&store));
+}
+
+#[cfg(unix)]
+#[test]
+fn local_stores_never_follow_symbolic_links_whatever_their_prefix() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("f.parquet"), b"outside").unwrap();
+    let existing = tempfile::tempdir().unwrap();
+    let missing = tempfile::tempdir().unwrap();
+    for store in [
+        Store::local(existing.path()).unwrap(),
+        Store::local(missing.path().join("not/yet")).unwrap(),
+    ] {
+        store.put("u/table/own.parquet", b("own")).unwrap();
+        let root = if store.prefix().is_empty() {
+            existing.path().canonicalize().unwrap()
+        } else {
+            std::path::PathBuf::from(format!("/{}", store.prefix()))
+        };
+        std::os::unix::fs::symlink(outside.path(), root.join("u/link")).unwrap();
+        assert_eq!(
+            store.list_keys("u/").unwrap(),
+            ["u/table/own.parquet"],
+            "{store}"
+        );
+        assert!(
+            store.list_directory("u/link").unwrap().is_empty(),
+            "{store}"
+        );
+        store.delete("u/link/f.parquet").unwrap();
+        store.delete_many(&["u/link/f.parquet".into()]).unwrap();
+        assert!(outside.path().join("f.parquet").is_file(), "{store}");
+    }
+}

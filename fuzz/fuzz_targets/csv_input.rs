@@ -47,10 +47,10 @@ fn run(data: &[u8]) {
     };
     // With the inferred schema given, a projection, and a predicate on the first column.
     let schema = inferred.schema();
-    let typed = ReadOptions::new().with_schema(Arc::clone(&schema));
+    let typed = ReadOptions::new().schema(Arc::clone(&schema));
     let _ = serializer.deserialize(bytes.clone(), key, &typed);
     if let Some(first) = schema.fields().first() {
-        let projected = ReadOptions::new().with_columns([first.name().clone()]);
+        let projected = ReadOptions::new().columns([first.name().clone()]);
         let _ = serializer.deserialize(bytes.clone(), key, &projected);
         if inferred.num_rows() > 0 {
             if let Ok(value) = plateau_core::Scalar::try_from_array(inferred.column(0).as_ref(), 0)
@@ -69,7 +69,7 @@ fn run(data: &[u8]) {
                         )]
                         .into(),
                     );
-                    let options = ReadOptions::new().with_predicates(predicates);
+                    let options = ReadOptions::new().predicates(predicates);
                     let _ = serializer.deserialize(bytes.clone(), key, &options);
                 }
             }
@@ -83,9 +83,5 @@ fn run(data: &[u8]) {
             .map(|f| Field::new(f.name(), DataType::Utf8, true))
             .collect::<Vec<_>>(),
     );
-    let _ = serializer.deserialize(
-        bytes,
-        key,
-        &ReadOptions::new().with_schema(Arc::new(strings)),
-    );
+    let _ = serializer.deserialize(bytes, key, &ReadOptions::new().schema(Arc::new(strings)));
 }

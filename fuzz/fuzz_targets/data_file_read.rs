@@ -41,8 +41,8 @@ fn run(data: &[u8]) {
     // The last column only, as a categorical.
     let last = names[names.len() - 1].clone();
     let projected = ReadOptions::new()
-        .with_columns([last.clone()])
-        .with_categoricals([last]);
+        .columns([last.clone()])
+        .categoricals([last]);
     let _ = serializer.deserialize(bytes.clone(), KEY, &projected);
 
     // A predicate on the first column with the first row's value.
@@ -56,8 +56,8 @@ fn run(data: &[u8]) {
             Value::Scalar(value.clone())
         };
         let predicates = Predicates::all(vec![Literal::new(names[0].clone(), op, operand)].into());
-        let pushed = ReadOptions::new().with_predicates(predicates.clone());
-        let not_pushed = pushed.clone().with_predicate_pushdown(false);
+        let pushed = ReadOptions::new().predicates(predicates.clone());
+        let not_pushed = pushed.clone().predicate_pushdown(false);
         if let (Ok(a), Ok(b)) = (
             serializer.deserialize(bytes.clone(), KEY, &pushed),
             serializer.deserialize(bytes.clone(), KEY, &not_pushed),

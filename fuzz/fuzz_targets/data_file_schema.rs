@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| plateau_fuzz::guard(|| run(data)));
 fn run(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
     let serializer = ParquetSerializer::default();
-    let footer_only = ReadOptions::new().with_columns(Vec::<String>::new());
+    let footer_only = ReadOptions::new().columns(Vec::<String>::new());
     let in_memory = serializer.deserialize(bytes.clone(), KEY, &footer_only);
     let store = Store::memory();
     if store.put(KEY, bytes.clone()).is_ok() {
@@ -76,9 +76,7 @@ fn run(data: &[u8]) {
     let picked = &others[usize::from(data.first().copied().unwrap_or(0)) % others.len()];
     let options = [
         EvalOptions::default(),
-        EvalOptions {
-            strict_date_types: false,
-        },
+        EvalOptions::default().strict_date_types(false),
     ];
     for field in schema.fields().iter().take(8) {
         let own = ["1", "2020-01-01", "m", "True", "1.5"]

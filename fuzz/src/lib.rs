@@ -140,10 +140,9 @@ pub fn exercise_load(bytes: &[u8], format: MetadataFormat) {
     if store.put(&common, common_metadata_bytes()).is_err() {
         return;
     }
-    let options = LoadOptions {
-        load_schema: true,
-        load_all_indices: true,
-    };
+    let options = LoadOptions::default()
+        .load_schema(true)
+        .load_all_indices(true);
     let Ok(metadata) = load(&store, UUID, &options) else {
         return;
     };

@@ -68,9 +68,7 @@ fn load(c: &mut Criterion) {
 
 fn eval(c: &mut Criterion) {
     let index = big_index(true);
-    let options = EvalOptions {
-        strict_date_types: false,
-    };
+    let options = EvalOptions::default().strict_date_types(false);
     let mut group = c.benchmark_group("eval_1m");
     group.sample_size(10);
     group.bench_function("eq", |b| {

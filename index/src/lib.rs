@@ -28,7 +28,7 @@
 //! assert_eq!(index.data_type(), &arrow::datatypes::DataType::Int64);
 //! assert_eq!(index.query(&Scalar::from("3"))?, ["p1", "p2"]); // lenient, like plateau
 //!
-//! let options = EvalOptions { strict_date_types: true };
+//! let options = EvalOptions::default().strict_date_types(true);
 //! let matching = index.eval_labels(Op::Ge, &Value::from(4), &options)?;
 //! assert_eq!(matching, ["p2"]);
 //!

@@ -333,9 +333,7 @@ fn eval_on_keys_only() {
         .map(|(v, l)| (Scalar::from(v), l)),
     )
     .unwrap();
-    let options = plateau_serialization::filter::EvalOptions {
-        strict_date_types: false,
-    };
+    let options = plateau_serialization::filter::EvalOptions::default().strict_date_types(false);
     let labels_of = |op, value: Value| index.eval_labels(op, &value, &options).unwrap();
     assert_eq!(labels_of(Op::Ne, "a".into()), ["p1", "p2", "p3"]);
     assert_eq!(labels_of(Op::NotIn, Value::from(vec!["a", "c"])), ["p2"]);

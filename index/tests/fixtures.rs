@@ -124,9 +124,7 @@ fn naive_timestamp_microseconds_read_as_nanoseconds() {
             (t("2021-06-04T02:00:00.000001"), &[B, F]),
         ],
     );
-    let options = EvalOptions {
-        strict_date_types: true,
-    };
+    let options = EvalOptions::default().strict_date_types(true);
     let before = index
         .eval_labels(Op::Lt, &Value::from(t("2021-06-01T02:00:00")), &options)
         .unwrap();

@@ -16,9 +16,10 @@ use plateau_core::{naming, Error, Op, Scalar, Store, Value};
 use plateau_index::{Index, IndexKind};
 use plateau_serialization::filter::EvalOptions;
 
-const STRICT: EvalOptions = EvalOptions {
-    strict_date_types: true,
-};
+/// Load-time semantics: a date against a timestamp column is a type error.
+fn strict() -> EvalOptions {
+    EvalOptions::default().strict_date_types(true)
+}
 
 fn secondary<S: AsRef<str>>(data_type: &DataType, entries: Vec<(Scalar, Vec<S>)>) -> Index {
     Index::from_entries("col", IndexKind::Secondary, data_type, entries).unwrap()
@@ -574,9 +575,9 @@ fn check_eval_operators(data_type: &DataType, v: [Scalar; 3]) {
         ),
     ];
     for (op, value, expected) in cases {
-        let got = index.eval_labels(op, &value, &STRICT).unwrap();
+        let got = index.eval_labels(op, &value, &strict()).unwrap();
         assert_eq!(got, expected, "{data_type} {op} {value}");
-        let set = index.eval(op, &value, &STRICT).unwrap();
+        let set = index.eval(op, &value, &strict()).unwrap();
         assert_eq!(set.len(), expected.len());
     }
 }
@@ -630,7 +631,7 @@ fn test_eval_operators_type_safety() {
     .unwrap();
     for bad in [Scalar::from("1234"), Scalar::Float(1234.0)] {
         let err = index
-            .eval(Op::Eq, &Value::Scalar(bad.clone()), &STRICT)
+            .eval(Op::Eq, &Value::Scalar(bad.clone()), &strict())
             .unwrap_err();
         assert!(
             matches!(&err, Error::PredicateType { column, .. } if column == "col"),
@@ -639,7 +640,7 @@ fn test_eval_operators_type_safety() {
     }
     assert_eq!(
         index
-            .eval_labels(Op::Eq, &Value::from(1234), &STRICT)
+            .eval_labels(Op::Eq, &Value::from(1234), &strict())
             .unwrap(),
         ["part"]
     );

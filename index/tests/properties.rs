@@ -239,7 +239,7 @@ proptest! {
             (Value::Scalar(scalar(value)), value.is_some() || op.accepts_null())
         };
         prop_assume!(valid);
-        let options = EvalOptions { strict_date_types: true };
+        let options = EvalOptions::default().strict_date_types(true);
         let got: BTreeSet<String> = index
             .eval_labels(op, &rhs, &options)
             .unwrap()
@@ -297,7 +297,7 @@ proptest! {
         } else {
             Value::Scalar(Scalar::String(value.clone()))
         };
-        let options = EvalOptions { strict_date_types: strict };
+        let options = EvalOptions::default().strict_date_types(strict);
         let got: BTreeSet<String> = index
             .eval_labels(op, &rhs, &options)
             .unwrap()

@@ -22,20 +22,17 @@ fn metadata_and_delete_commits() {
     store_dataframes_as_dataset(&store, "uuid", &[frame(&[1]), frame(&[2])], &options).unwrap();
     let factory = DatasetFactory::new(store.clone(), "uuid");
 
-    let merger: MetadataMerger =
-        Arc::new(|existing: &[serde_json::Map<String, serde_json::Value>]| {
-            let mut kept = existing[0].clone();
-            kept.remove("drop");
-            kept
-        });
+    let merger = |existing: &[serde_json::Map<String, serde_json::Value>]| {
+        let mut kept = existing[0].clone();
+        kept.remove("drop");
+        kept
+    };
     let committed = commit_dataset(
         &factory,
         &[],
-        &CommitOptions {
-            metadata: json!({"new": 3}).as_object().unwrap().clone(),
-            metadata_merger: Some(merger),
-            ..Default::default()
-        },
+        &CommitOptions::default()
+            .metadata(json!({"new": 3}).as_object().unwrap().clone())
+            .metadata_merger(merger),
     )
     .unwrap();
     let keys: Vec<&String> = committed.metadata.keys().collect();

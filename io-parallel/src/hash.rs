@@ -26,6 +26,7 @@ use crate::ParallelOptions;
 
 /// Options of [`hash_dataset`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct HashOptions {
     /// Columns to hash, in this order. Default: every column of the schema.
     pub subset: Option<Vec<String>>,
@@ -89,11 +90,10 @@ pub fn hash_dataset(
             columns.push(key.clone());
         }
     }
-    let read = ReadOptions {
-        columns: Some(columns.clone()),
-        predicates: options.predicates.clone(),
-        ..ReadOptions::default()
-    };
+    let mut read = ReadOptions::default().columns(columns.iter().cloned());
+    if let Some(predicates) = &options.predicates {
+        read = read.predicates(predicates.clone());
+    }
     let (metadata, groups) = plan(factory, &read)?;
     let types: Vec<DataType> = columns
         .iter()

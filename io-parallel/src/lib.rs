@@ -84,12 +84,13 @@ pub mod write;
 /// `progress`, when set, is told about every parallel step of a call (see [`progress`]).
 /// Default: none.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct ParallelOptions {
-    /// Threads of a pool built for the call; ignored when `pool` is set.
+    /// Threads of a pool built for the call; ignored when `pool` is set. Default: `None`.
     pub threads: Option<usize>,
-    /// A pool to run on.
+    /// A pool to run on. Default: `None` (rayon's global pool, unless `threads` is set).
     pub pool: Option<Arc<ThreadPool>>,
-    /// An observer of the calls' progress.
+    /// An observer of the calls' progress. Default: `None`.
     pub progress: Option<Arc<dyn Progress>>,
 }
 

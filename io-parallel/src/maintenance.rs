@@ -42,13 +42,7 @@ pub fn garbage_collect(
     options: &GcOptions,
     parallel: &ParallelOptions,
 ) -> Result<GcReport> {
-    let report = plateau_io::maintenance::garbage_collect(
-        factory,
-        &GcOptions {
-            dry_run: true,
-            ..options.clone()
-        },
-    )?;
+    let report = plateau_io::maintenance::garbage_collect(factory, &options.clone().dry_run(true))?;
     if !options.dry_run {
         delete_chunked(factory.store(), &report.files, parallel)?;
     }
@@ -215,7 +209,7 @@ fn partition_indices(
     file: &str,
     columns: &[String],
 ) -> Result<Vec<Index>> {
-    let options = FileReadOptions::new().with_columns(columns.iter().cloned());
+    let options = FileReadOptions::new().columns(columns.iter().cloned());
     let batch = plateau_serialization::restore(store, file, &options).map_err(|e| match e {
         Error::ColumnNotFound { columns } => {
             partition_lacks_column(columns.first().map_or("", String::as_str), label, file)

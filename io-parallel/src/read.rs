@@ -219,7 +219,7 @@ fn read_all_tasks(
 pub fn scan_options(parallel: &ParallelOptions) -> ScanOptions {
     let default = ScanOptions::default();
     let files = default.files_in_flight.max(parallel.num_threads());
-    default.with_files_in_flight(files)
+    default.files_in_flight(files)
 }
 
 /// Decodes `groups` in parallel, in group order, reporting each decoded group.

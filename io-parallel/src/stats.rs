@@ -29,15 +29,16 @@ pub const METADATA_COLUMNS: [&str; 8] = [
 
 /// Options of [`collect_dataset_metadata`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct MetadataOptions {
     /// Partitions to describe: pruned through the partition keys and secondary indices only
     /// (as plateau; content predicates do not filter, so the result is approximate). Default:
     /// every partition.
     pub predicates: Option<Predicates>,
     /// Fraction of the (pruned) partitions to sample, in `(0, 1]`; at least one partition is
-    /// kept. Default `1.0`.
+    /// kept. Default: `1.0`.
     pub frac: f64,
-    /// Seed of the sample. Default `0`. The same seed gives the same sample on every run and
+    /// Seed of the sample. Default: `0`. The same seed gives the same sample on every run and
     /// thread count.
     pub seed: u64,
 }
@@ -117,10 +118,10 @@ pub fn collect_dataset_metadata(
             options.frac
         )));
     }
-    let read = ReadOptions {
-        predicates: options.predicates.clone(),
-        ..ReadOptions::default()
-    };
+    let mut read = ReadOptions::default();
+    if let Some(predicates) = &options.predicates {
+        read = read.predicates(predicates.clone());
+    }
     let (metadata, groups) = plan(factory, &read)?;
     let mut labels: Vec<&str> = groups
         .iter()

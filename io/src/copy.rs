@@ -15,8 +15,10 @@ use plateau_metadata::DatasetMetadata;
 
 /// Options of [`copy_dataset`]. Default: the same uuid in the target.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct CopyOptions {
-    target_uuid: Option<String>,
+    /// The uuid of the copy. `None` (the default): the source's uuid.
+    pub target_uuid: Option<String>,
 }
 
 impl CopyOptions {
@@ -25,7 +27,7 @@ impl CopyOptions {
         Self::default()
     }
 
-    /// The uuid of the copy (default: the source's).
+    /// Sets [`CopyOptions::target_uuid`].
     pub fn target_uuid(mut self, uuid: impl Into<String>) -> Self {
         self.target_uuid = Some(uuid.into());
         self

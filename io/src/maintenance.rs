@@ -82,8 +82,9 @@ pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(3600);
 
 /// Options of [`garbage_collect`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GcOptions {
-    /// Only report what would be deleted; delete nothing. Default `false`.
+    /// Only report what would be deleted; delete nothing. Default: `false`.
     pub dry_run: bool,
     /// Keep files whose last modification is more recent than this, so that gc cannot delete
     /// the files of a concurrent writer that has not committed yet: a writer must commit
@@ -123,6 +124,7 @@ impl GcOptions {
 
 /// Options of [`delete_dataset_with`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeleteOptions {
     /// The minimum age of files that no metadata vouches for — interrupted uploads, and every
     /// file of a uuid whose metadata is gone — before they are deleted (a writer may be about
@@ -500,10 +502,10 @@ fn build_merged(
         .map(|c| (c.clone(), Vec::with_capacity(metadata.partitions.len())))
         .collect();
     for (label, partition) in &metadata.partitions {
-        let mut options = FileReadOptions::new().with_columns(columns.iter().cloned());
+        let mut options = FileReadOptions::new().columns(columns.iter().cloned());
         if !partition.file.ends_with(naming::PARQUET_SUFFIX) {
             if let Some(schema) = &schema {
-                options = options.with_schema(text_file_schema(store, &partition.file, schema)?);
+                options = options.schema(text_file_schema(store, &partition.file, schema)?);
             }
         }
         let batch = plateau_serialization::restore(store, &partition.file, &options).map_err(

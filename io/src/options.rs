@@ -3,6 +3,24 @@
 //! [`UpdateOptions`] (updates) and [`CommitOptions`] (commits of written partitions), with
 //! their documented defaults and builder-style setters.
 //!
+//! Every options struct of plateau for Rust has the same shape: `Default::default()` (or
+//! `new()`), then one setter per field, named after the field (plateau's keyword argument)
+//! and taking and returning the options by value; the fields stay public for reading. The
+//! structs are `#[non_exhaustive]`, so options added later are not a breaking change: build
+//! them with the setters, not with struct literals.
+//!
+//! ```
+//! use plateau_io::write::StoreOptions;
+//!
+//! let options = StoreOptions::default()
+//!     .partition_on(["P"])
+//!     .secondary_indices(["x"])
+//!     .overwrite(true);
+//! assert_eq!(options.partition_on, ["P"]);
+//! assert!(options.overwrite);
+//! assert_eq!(options.table_name, "table"); // untouched: the default
+//! ```
+//!
 //! They live apart from the functions taking them so that [`crate::transaction`], which every
 //! one of those functions drives, can read them without depending on the modules that
 //! depend on it. [`crate::write`] and [`crate::update`] re-export them.
@@ -21,6 +39,7 @@ use crate::scope::DeleteScope;
 
 /// Options of [`crate::write::store_dataset`] (plateau's `store_dataframes_as_dataset` arguments).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StoreOptions {
     /// Columns to partition by, outermost first. Default: none.
     pub partition_on: Vec<String>,
@@ -126,6 +145,7 @@ impl StoreOptions {
 
 /// Options of [`crate::write::write_single_partition`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// Columns to partition by; must equal the dataset's partition keys. `None` (the
     /// default): the dataset's.
@@ -200,6 +220,7 @@ impl WriteOptions {
 
 /// Options of [`crate::write::create_empty_dataset_header`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct HeaderOptions {
     /// The partition keys of the dataset, outermost first. Default: none.
     pub partition_on: Vec<String>,
@@ -273,6 +294,7 @@ impl HeaderOptions {
 
 /// Options of [`crate::update::update_dataset`] (plateau's `update_dataset_from_dataframes` arguments).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct UpdateOptions {
     /// Partition keys; must equal the dataset's. `None` (the default): the dataset's, or none
     /// for a new dataset.
@@ -450,6 +472,7 @@ impl UpdateOptions {
 
 /// Options of [`crate::update::commit_dataset`].
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct CommitOptions {
     /// Partitions to remove. Default: none.
     pub delete_scope: Vec<DeleteScope>,

@@ -19,6 +19,7 @@ use plateau_core::Predicates;
 /// assert_eq!(options.columns.as_deref(), Some(&["P".to_owned(), "x".to_owned()][..]));
 /// ```
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// The columns to return, in this order (partition columns included). `None` (the
     /// default): every column. `Some(vec![])`: no column, only the row count.

@@ -72,7 +72,7 @@ use crate::read_options::{result_field, ReadOptions};
 /// ```
 /// use plateau_io::scan::ScanOptions;
 ///
-/// let options = ScanOptions::default().with_files_in_flight(64);
+/// let options = ScanOptions::default().files_in_flight(64);
 /// assert_eq!(options.files_in_flight, 64);
 /// assert_eq!(ScanOptions::default().files_in_flight, 32);
 /// ```
@@ -96,7 +96,7 @@ impl Default for ScanOptions {
 
 impl ScanOptions {
     /// Sets [`ScanOptions::files_in_flight`].
-    pub fn with_files_in_flight(mut self, files: usize) -> Self {
+    pub fn files_in_flight(mut self, files: usize) -> Self {
         self.files_in_flight = files;
         self
     }
@@ -169,20 +169,16 @@ impl ScanPlan {
     /// columns are served from the label), the task's residual filter.
     pub fn file_read_options(&self, task: &ScanTask) -> plateau_serialization::ReadOptions {
         let keys = &self.partition_keys;
-        plateau_serialization::ReadOptions {
-            columns: self.options.columns.as_ref().map(|columns| {
-                columns
-                    .iter()
-                    .filter(|c| !keys.contains(c))
-                    .cloned()
-                    .collect()
-            }),
-            predicates: task.filter.clone(),
-            predicate_pushdown: self.options.predicate_pushdown_to_io,
-            categoricals: self.options.categoricals.clone(),
-            schema: None,
-            eval_options: EvalOptions::default(),
+        let mut options = plateau_serialization::ReadOptions::default()
+            .predicate_pushdown(self.options.predicate_pushdown_to_io)
+            .categoricals(self.options.categoricals.iter().cloned());
+        if let Some(columns) = &self.options.columns {
+            options = options.columns(columns.iter().filter(|c| !keys.contains(c)).cloned());
         }
+        if let Some(filter) = &task.filter {
+            options = options.predicates(filter.clone());
+        }
+        options
     }
 }
 
@@ -377,9 +373,7 @@ fn groups_matching(
     schema: &Schema,
 ) -> Result<Vec<DispatchGroup>> {
     // Planning semantics: a date may be compared with a timestamp index.
-    let options = EvalOptions {
-        strict_date_types: false,
-    };
+    let options = EvalOptions::default().strict_date_types(false);
     let mut kept = Vec::with_capacity(groups.len());
     for group in groups {
         if group.conjunction.is_empty() {

@@ -100,7 +100,7 @@ fn async_scan_matches_read_table_on_both_runtime_flavours() {
             let stream = scan(
                 &factory,
                 &options,
-                &ScanOptions::default().with_files_in_flight(2),
+                &ScanOptions::default().files_in_flight(2),
             )
             .await
             .unwrap();

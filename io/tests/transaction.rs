@@ -52,10 +52,9 @@ fn load_all(store: &Store) -> DatasetMetadata {
     load(
         store,
         UUID,
-        &LoadOptions {
-            load_schema: true,
-            load_all_indices: true,
-        },
+        &LoadOptions::default()
+            .load_schema(true)
+            .load_all_indices(true),
     )
     .unwrap()
 }

@@ -49,10 +49,9 @@ fn load_all(store: &Store, uuid: &str) -> DatasetMetadata {
     load(
         store,
         uuid,
-        &LoadOptions {
-            load_schema: true,
-            load_all_indices: true,
-        },
+        &LoadOptions::default()
+            .load_schema(true)
+            .load_all_indices(true),
     )
     .unwrap()
 }
@@ -994,10 +993,9 @@ fn factory_without_schema_can_delete_by_partition_key() {
     let factory = DatasetFactory::with_options(
         store.clone(),
         "u",
-        LoadOptions {
-            load_schema: false,
-            load_all_indices: false,
-        },
+        LoadOptions::default()
+            .load_schema(false)
+            .load_all_indices(false),
     );
     let updated = update_dataset(
         &factory,

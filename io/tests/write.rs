@@ -49,10 +49,9 @@ fn load_all(store: &Store, uuid: &str) -> DatasetMetadata {
     load(
         store,
         uuid,
-        &LoadOptions {
-            load_schema: true,
-            load_all_indices: true,
-        },
+        &LoadOptions::default()
+            .load_schema(true)
+            .load_all_indices(true),
     )
     .unwrap()
 }

@@ -28,10 +28,9 @@ fn dataset() -> plateau_metadata::DatasetMetadata {
 
 fn bench(c: &mut Criterion) {
     let metadata = dataset();
-    let options = LoadOptions {
-        load_schema: false,
-        load_all_indices: false,
-    };
+    let options = LoadOptions::default()
+        .load_schema(false)
+        .load_all_indices(false);
     let mut group = c.benchmark_group("metadata_100k_partitions");
     group.sample_size(10);
     for format in [MetadataFormat::Json, MetadataFormat::Msgpack] {

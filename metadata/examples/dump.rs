@@ -16,10 +16,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let result = Store::from_url(url).and_then(|store| {
-        let options = LoadOptions {
-            load_schema: true,
-            load_all_indices: true,
-        };
+        let options = LoadOptions::default()
+            .load_schema(true)
+            .load_all_indices(true);
         let metadata = load(&store, uuid, &options)?;
         plateau_metadata::dump::dump(&metadata)
     });

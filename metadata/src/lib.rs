@@ -40,6 +40,7 @@ pub mod dump;
 pub mod factory;
 pub mod labels;
 pub mod load;
+mod load_options;
 pub mod planning;
 pub mod schema;
 pub mod simplejson;

@@ -28,6 +28,7 @@ use crate::dataset::{creation_time_now, DatasetMetadata, IndexSource, Partition}
 
 /// What to load along with the metadata file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// Load the table schema from `_common_metadata` (default `true`).
     pub load_schema: bool,

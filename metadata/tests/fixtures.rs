@@ -77,10 +77,9 @@ fn every_fixture_dump_matches_python() {
         .collect();
     entries.sort();
     let store = store();
-    let options = LoadOptions {
-        load_schema: true,
-        load_all_indices: true,
-    };
+    let options = LoadOptions::default()
+        .load_schema(true)
+        .load_all_indices(true);
     let mut failures = Vec::new();
     for path in entries {
         let name = path

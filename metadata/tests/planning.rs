@@ -124,10 +124,9 @@ fn indices_as_a_batch() {
     let mut metadata = load(
         &store,
         "ref_partitioned_indexed",
-        &LoadOptions {
-            load_schema: true,
-            load_all_indices: true,
-        },
+        &LoadOptions::default()
+            .load_schema(true)
+            .load_all_indices(true),
     )
     .unwrap();
     plateau_metadata::load::load_all_indices(&store, &mut metadata).unwrap();

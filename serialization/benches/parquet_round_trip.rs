@@ -135,7 +135,7 @@ fn bench(c: &mut Criterion) {
     });
     // Keeps `color` dictionary-encoded, as arrow-rs returns it: the same output as the
     // baseline, so the difference is the cost of the plateau layer alone.
-    let categorical = ReadOptions::default().with_categoricals(["color"]);
+    let categorical = ReadOptions::default().categoricals(["color"]);
     group.bench_function("deserialize_full_color_categorical", |b| {
         b.iter(|| {
             serializer
@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("arrow_rs_baseline_full", |b| {
         b.iter(|| arrow_rs_read(bytes.clone(), None))
     });
-    let projection = ReadOptions::default().with_columns(["text", "f64"]);
+    let projection = ReadOptions::default().columns(["text", "f64"]);
     group.bench_function("restore_projection_2_columns", |b| {
         b.iter(|| {
             serializer
@@ -155,7 +155,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let selective = ReadOptions::default()
-        .with_predicates(Predicates::parse("id >= 500000 and id < 510000").expect("parse"));
+        .predicates(Predicates::parse("id >= 500000 and id < 510000").expect("parse"));
     let read = chunked
         .restore(&store, &chunked_key, &selective)
         .expect("restore");

@@ -63,11 +63,9 @@ fn main() -> plateau_core::Result<()> {
     );
 
     let predicates = Predicates::parse("id >= 600000 and id < 600100 and city == 'Köln'")?;
-    let options = ReadOptions {
-        columns: Some(vec!["id".into(), "amount".into()]),
-        predicates: Some(predicates.clone()),
-        ..Default::default()
-    };
+    let options = ReadOptions::default()
+        .columns(["id", "amount"])
+        .predicates(predicates.clone());
     let started = Instant::now();
     let mut matched = 0;
     for key in &keys {

@@ -20,7 +20,7 @@
 //! .unwrap();
 //! let store = Store::memory();
 //! let key = ParquetSerializer::default().store(&store, "u/table/part", &batch).unwrap();
-//! let options = ReadOptions::default().with_predicates(Predicates::parse("x >= 2").unwrap());
+//! let options = ReadOptions::default().predicates(Predicates::parse("x >= 2").unwrap());
 //!
 //! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
 //! let fetched = runtime.block_on(fetch::fetch(&store, &key, &options)).unwrap();

@@ -96,11 +96,20 @@ use self::kernels::{finalize, Raw};
 
 /// Options of the evaluator.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct EvalOptions {
     /// plateau's `strict_date_types`: a date value against a timestamp column is a type error
     /// (`true`: load-time semantics). `false`: allowed, the date means midnight UTC (planning
-    /// semantics).
+    /// semantics). Default: `true`.
     pub strict_date_types: bool,
+}
+
+impl EvalOptions {
+    /// Sets [`EvalOptions::strict_date_types`].
+    pub fn strict_date_types(mut self, strict: bool) -> Self {
+        self.strict_date_types = strict;
+        self
+    }
 }
 
 impl Default for EvalOptions {

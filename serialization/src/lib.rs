@@ -25,10 +25,7 @@
 //! let key = ParquetSerializer::default().store(&store, "u/table/part", &batch).unwrap();
 //! assert_eq!(key, "u/table/part.parquet");
 //!
-//! let options = ReadOptions {
-//!     predicates: Some(Predicates::parse("x >= 2").unwrap()),
-//!     ..Default::default()
-//! };
+//! let options = ReadOptions::default().predicates(Predicates::parse("x >= 2").unwrap());
 //! let read = plateau_serialization::restore(&store, &key, &options).unwrap();
 //! assert_eq!(read.num_rows(), 2);
 //! ```

@@ -38,14 +38,13 @@ use crate::filter::{self, EvalOptions};
 /// use plateau_core::Predicates;
 /// use plateau_serialization::ReadOptions;
 ///
-/// let options = ReadOptions {
-///     columns: Some(vec!["a".into(), "b".into()]),
-///     predicates: Some(Predicates::parse("c > 3").unwrap()),
-///     ..Default::default()
-/// };
+/// let options = ReadOptions::default()
+///     .columns(["a", "b"])
+///     .predicates(Predicates::parse("c > 3").unwrap());
 /// assert!(options.predicate_pushdown);
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// The columns to return, in this order. `None` (the default): every column of the file.
     /// `Some(vec![])`: no column, only the row count.
@@ -90,7 +89,7 @@ impl ReadOptions {
     }
 
     /// Sets [`ReadOptions::columns`].
-    pub fn with_columns<I, S>(mut self, columns: I) -> Self
+    pub fn columns<I, S>(mut self, columns: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -100,19 +99,19 @@ impl ReadOptions {
     }
 
     /// Sets [`ReadOptions::predicates`].
-    pub fn with_predicates(mut self, predicates: Predicates) -> Self {
+    pub fn predicates(mut self, predicates: Predicates) -> Self {
         self.predicates = Some(predicates);
         self
     }
 
     /// Sets [`ReadOptions::predicate_pushdown`].
-    pub fn with_predicate_pushdown(mut self, pushdown: bool) -> Self {
+    pub fn predicate_pushdown(mut self, pushdown: bool) -> Self {
         self.predicate_pushdown = pushdown;
         self
     }
 
     /// Sets [`ReadOptions::categoricals`].
-    pub fn with_categoricals<I, S>(mut self, columns: I) -> Self
+    pub fn categoricals<I, S>(mut self, columns: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -122,13 +121,13 @@ impl ReadOptions {
     }
 
     /// Sets [`ReadOptions::schema`].
-    pub fn with_schema(mut self, schema: SchemaRef) -> Self {
+    pub fn schema(mut self, schema: SchemaRef) -> Self {
         self.schema = Some(schema);
         self
     }
 
     /// Sets [`ReadOptions::eval_options`].
-    pub fn with_eval_options(mut self, eval_options: EvalOptions) -> Self {
+    pub fn eval_options(mut self, eval_options: EvalOptions) -> Self {
         self.eval_options = eval_options;
         self
     }

@@ -72,7 +72,7 @@ fn store_uses_the_suffix_and_restore_dispatches() {
     ] {
         let key = serializer.store(&store, "u/table/part", &sample()).unwrap();
         assert_eq!(key, format!("u/table/part{suffix}"));
-        let options = ReadOptions::default().with_schema(sample().schema());
+        let options = ReadOptions::default().schema(sample().schema());
         assert_eq!(restore(&store, &key, &options).unwrap(), sample());
         assert_eq!(
             serializer.restore(&store, &key, &options).unwrap(),
@@ -113,7 +113,7 @@ fn reads_pandas_output() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).unwrap();
     let gz = Bytes::from(gz.finish().unwrap());
-    let options = ReadOptions::default().with_predicates(Predicates::parse("A >= 2").unwrap());
+    let options = ReadOptions::default().predicates(Predicates::parse("A >= 2").unwrap());
     let read = CsvSerializer::default()
         .deserialize(gz, "p.csv.gz", &options)
         .unwrap();
@@ -123,7 +123,7 @@ fn reads_pandas_output() {
     assert!(read.column(1).is_null(0));
     assert!(read.column(3).is_null(0));
     // NaN is a float for arrow-csv; the evaluator treats it as null.
-    let options = ReadOptions::default().with_predicates(Predicates::parse("D == null").unwrap());
+    let options = ReadOptions::default().predicates(Predicates::parse("D == null").unwrap());
     let plain = Bytes::from(text);
     let read = CsvSerializer::new(false)
         .deserialize(plain, "p.csv", &options)
@@ -135,10 +135,10 @@ fn reads_pandas_output() {
 fn projection_predicates_and_categoricals() {
     let bytes = CsvSerializer::default().serialize(&sample()).unwrap();
     let options = ReadOptions::default()
-        .with_schema(sample().schema())
-        .with_columns(["s", "i"])
-        .with_categoricals(["s"])
-        .with_predicates(Predicates::parse("f < 1.0 and d != date '2020-01-01'").unwrap());
+        .schema(sample().schema())
+        .columns(["s", "i"])
+        .categoricals(["s"])
+        .predicates(Predicates::parse("f < 1.0 and d != date '2020-01-01'").unwrap());
     let read = CsvSerializer::default()
         .deserialize(bytes.clone(), "x.csv.gz", &options)
         .unwrap();
@@ -155,16 +155,16 @@ fn projection_predicates_and_categoricals() {
     assert!(read.column(1).is_null(0));
 
     let options = ReadOptions::default()
-        .with_columns(Vec::<String>::new())
-        .with_predicates(Predicates::parse("i in (1, 3)").unwrap());
+        .columns(Vec::<String>::new())
+        .predicates(Predicates::parse("i in (1, 3)").unwrap());
     let read = CsvSerializer::default()
         .deserialize(bytes.clone(), "x.csv.gz", &options)
         .unwrap();
     assert_eq!((read.num_columns(), read.num_rows()), (0, 2));
 
     let options = ReadOptions::default()
-        .with_columns(["nope"])
-        .with_predicates(Predicates::parse("zz == 1").unwrap());
+        .columns(["nope"])
+        .predicates(Predicates::parse("zz == 1").unwrap());
     match CsvSerializer::default()
         .deserialize(bytes.clone(), "x.csv.gz", &options)
         .unwrap_err()
@@ -172,7 +172,7 @@ fn projection_predicates_and_categoricals() {
         Error::ColumnNotFound { columns } => assert_eq!(columns, ["nope", "zz"]),
         other => panic!("unexpected {other}"),
     }
-    let options = ReadOptions::default().with_predicates(Predicates::parse("i == 'x'").unwrap());
+    let options = ReadOptions::default().predicates(Predicates::parse("i == 'x'").unwrap());
     assert!(matches!(
         CsvSerializer::default()
             .deserialize(bytes, "x.csv.gz", &options)
@@ -206,15 +206,15 @@ fn empty_files() {
             Field::new("b", DataType::Utf8, true),
         ]));
         let options = ReadOptions::default()
-            .with_schema(schema)
-            .with_columns(["b"])
-            .with_predicates(Predicates::parse("a > 1").unwrap());
+            .schema(schema)
+            .columns(["b"])
+            .predicates(Predicates::parse("a > 1").unwrap());
         let read = CsvSerializer::default()
             .deserialize(bytes.clone(), "e.csv.gz", &options)
             .unwrap();
         assert_eq!(read.num_rows(), 0);
         assert_eq!(read.schema().field(0).name(), "b");
-        let missing = ReadOptions::default().with_columns(["a"]);
+        let missing = ReadOptions::default().columns(["a"]);
         assert!(matches!(
             CsvSerializer::default()
                 .deserialize(bytes, "e.csv.gz", &missing)
@@ -272,7 +272,7 @@ fn many_rows_round_trip() {
         .unwrap();
     assert_eq!(read, data);
     let options =
-        ReadOptions::default().with_predicates(Predicates::parse("s == 'v3' and i < 100").unwrap());
+        ReadOptions::default().predicates(Predicates::parse("s == 'v3' and i < 100").unwrap());
     let read = CsvSerializer::default()
         .deserialize(bytes, "m.csv.gz", &options)
         .unwrap();

@@ -27,9 +27,7 @@ fn strict() -> EvalOptions {
 }
 
 fn lenient() -> EvalOptions {
-    EvalOptions {
-        strict_date_types: false,
-    }
+    EvalOptions::default().strict_date_types(false)
 }
 
 fn mask_with(

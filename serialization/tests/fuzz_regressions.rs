@@ -22,7 +22,7 @@ fn read_all(target: &str) -> (usize, usize) {
         let key = "u/table/x.parquet";
         store.put(key, bytes.clone()).unwrap();
         let all = ReadOptions::new();
-        let some = ReadOptions::new().with_columns(["x".to_owned()]);
+        let some = ReadOptions::new().columns(["x".to_owned()]);
         for result in [
             ParquetSerializer::default().deserialize(bytes.clone(), key, &all),
             ParquetSerializer::default().restore(&store, key, &all),

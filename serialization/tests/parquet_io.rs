@@ -75,7 +75,7 @@ fn projection_fetches_only_the_projected_chunks() {
     assert_eq!(meta.num_row_groups(), 10);
     recording.take();
 
-    let options = ReadOptions::default().with_columns(["noise"]);
+    let options = ReadOptions::default().columns(["noise"]);
     let read = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap();
@@ -107,8 +107,8 @@ fn pruned_row_groups_are_not_fetched() {
     recording.take();
 
     let options = ReadOptions::default()
-        .with_columns(["text"])
-        .with_predicates(Predicates::parse("id < 100").unwrap());
+        .columns(["text"])
+        .predicates(Predicates::parse("id < 100").unwrap());
     let read = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap();
@@ -134,8 +134,8 @@ fn adjacent_chunks_are_fetched_as_one_range() {
     recording.take();
 
     let options = ReadOptions::default()
-        .with_columns(["id", "noise"])
-        .with_predicates(Predicates::parse("id >= 10000 and id < 10010").unwrap());
+        .columns(["id", "noise"])
+        .predicates(Predicates::parse("id >= 10000 and id < 10010").unwrap());
     let read = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap();
@@ -170,7 +170,7 @@ fn small_file_is_read_with_the_footer() {
     let size = size_of(&store, &key);
     recording.take();
     let read = ParquetSerializer::default()
-        .restore(&store, &key, &ReadOptions::default().with_columns(["b"]))
+        .restore(&store, &key, &ReadOptions::default().columns(["b"]))
         .unwrap();
     assert_eq!(read.num_rows(), 3);
     assert!(size <= FOOTER_PREFETCH);
@@ -185,15 +185,15 @@ fn invalid_requests_fail_before_any_data_is_fetched() {
     recording.take();
 
     let options = ReadOptions::default()
-        .with_columns(["text"])
-        .with_predicates(Predicates::parse("id == 'one'").unwrap());
+        .columns(["text"])
+        .predicates(Predicates::parse("id == 'one'").unwrap());
     let err = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap_err();
     assert!(matches!(err, Error::PredicateType { .. }), "{err}");
     assert_eq!(recording.take(), [tail_read()]);
 
-    let options = ReadOptions::default().with_columns(["nope", "text", "also_missing"]);
+    let options = ReadOptions::default().columns(["nope", "text", "also_missing"]);
     let err = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap_err();
@@ -213,7 +213,7 @@ fn columns_only_need_no_data() {
         .restore(
             &store,
             &key,
-            &ReadOptions::default().with_columns(Vec::<String>::new()),
+            &ReadOptions::default().columns(Vec::<String>::new()),
         )
         .unwrap();
     assert_eq!(read.num_columns(), 0);
@@ -251,8 +251,8 @@ fn footers_larger_than_the_prefetch_are_fetched_once_more() {
     recording.take();
 
     let options = ReadOptions::default()
-        .with_columns(["column_with_a_long_name_0123"])
-        .with_predicates(Predicates::parse("column_with_a_long_name_0005 == 7005").unwrap());
+        .columns(["column_with_a_long_name_0123"])
+        .predicates(Predicates::parse("column_with_a_long_name_0005 == 7005").unwrap());
     let read = ParquetSerializer::default()
         .restore(&store, &key, &options)
         .unwrap();
@@ -296,8 +296,8 @@ fn corrupt_large_files_are_errors() {
         *b = 0xFF;
     }
     let options = ReadOptions::default()
-        .with_columns(["noise"])
-        .with_predicates(Predicates::parse("id < 5").unwrap());
+        .columns(["noise"])
+        .predicates(Predicates::parse("id < 5").unwrap());
     for (name, bytes) in [
         ("bad_length", bad_length),
         ("bad_footer", bad_footer),

@@ -18,7 +18,7 @@ fn store() -> Store {
 fn read(key: &str, options: &ReadOptions) -> RecordBatch {
     let store = store();
     let with = restore(&store, key, options).unwrap();
-    let without = restore(&store, key, &options.clone().with_predicate_pushdown(false)).unwrap();
+    let without = restore(&store, key, &options.clone().predicate_pushdown(false)).unwrap();
     assert_eq!(with, without);
     with
 }
@@ -55,7 +55,7 @@ fn plain_file_types_and_values() {
 
     let categorical = read(
         "plain.parquet",
-        &ReadOptions::default().with_categoricals(["cat"]),
+        &ReadOptions::default().categoricals(["cat"]),
     );
     let cat = categorical
         .column_by_name("cat")
@@ -95,8 +95,8 @@ fn plain_file_predicates() {
     ];
     for (text, expected) in cases {
         let options = ReadOptions::default()
-            .with_columns(["int64"])
-            .with_predicates(Predicates::parse(text).unwrap());
+            .columns(["int64"])
+            .predicates(Predicates::parse(text).unwrap());
         let batch = read("plain.parquet", &options);
         assert_eq!(batch.num_rows(), expected, "{text}");
         assert_eq!(batch.num_columns(), 1);
@@ -111,7 +111,7 @@ fn pandas_index_column_is_hidden() {
     assert_eq!(batch.num_columns(), 20);
     let index = read(
         "indexed.parquet",
-        &ReadOptions::default().with_columns(["__index_level_0__"]),
+        &ReadOptions::default().columns(["__index_level_0__"]),
     );
     let index = index.column(0).as_primitive::<Int64Type>();
     assert_eq!(index.values(), &[1, 2, 5]);

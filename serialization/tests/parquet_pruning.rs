@@ -228,8 +228,8 @@ fn plateau_not_equal_bug_is_fixed_end_to_end() {
             let bytes = write(&data, chunk_size);
             for pushdown in [true, false] {
                 let options = ReadOptions::default()
-                    .with_predicates(Predicates::parse(text).unwrap())
-                    .with_predicate_pushdown(pushdown);
+                    .predicates(Predicates::parse(text).unwrap())
+                    .predicate_pushdown(pushdown);
                 let read = restore(&bytes, &options);
                 assert_eq!(
                     read,
@@ -303,7 +303,7 @@ fn float32_statistics_compare_like_the_evaluator() {
     assert_eq!(pruned(&bytes, "f == 0.10000000149011612"), [0]);
     for text in ["f == 0.1", "f > 0.1", "f == 0.10000000149011612", "f < 0.1"] {
         let p = Predicates::parse(text).unwrap();
-        let with = restore(&bytes, &ReadOptions::default().with_predicates(p.clone()));
+        let with = restore(&bytes, &ReadOptions::default().predicates(p.clone()));
         let without = filter_batch(&data, &p, &EvalOptions::default()).unwrap();
         assert_eq!(with, without, "{text}");
     }
@@ -364,12 +364,12 @@ fn int64_statistics_overflow_file() {
     assert_eq!(stats[0].max, Some(Scalar::Int(forged_max)));
     for pushdown in [true, false] {
         let options = ReadOptions::default()
-            .with_predicates(Predicates::all(Conjunction::new().with("x", Op::Eq, v)))
-            .with_predicate_pushdown(pushdown);
+            .predicates(Predicates::all(Conjunction::new().with("x", Op::Eq, v)))
+            .predicate_pushdown(pushdown);
         let read = restore(&bytes, &options);
         assert_eq!(read.num_rows(), 1, "pushdown {pushdown}");
         let options =
-            options.with_predicates(Predicates::all(Conjunction::new().with("x", Op::Eq, max)));
+            options.predicates(Predicates::all(Conjunction::new().with("x", Op::Eq, max)));
         assert_eq!(
             restore(&bytes, &options).num_rows(),
             1,
@@ -409,16 +409,15 @@ fn truncated_string_statistics_are_bounds_only() {
     // Range tests still prune, with the truncated (widened) bounds.
     assert!(pruned(&bytes, "s > 'b'").is_empty());
     assert_eq!(pruned(&bytes, &format!("s > '{longer}'")), [0]);
-    let options = ReadOptions::default()
-        .with_predicates(Predicates::parse(&format!("s > '{longer}'")).unwrap());
+    let options =
+        ReadOptions::default().predicates(Predicates::parse(&format!("s > '{longer}'")).unwrap());
     assert_eq!(restore(&bytes, &options).num_rows(), 0);
     assert!(pruned(&bytes, "s < 'a'").is_empty());
     assert_eq!(pruned(&bytes, &format!("s == '{long}'")), [0]);
     // Equality-based pruning needs exact bounds: keep, and let the row filter decide.
     assert_eq!(pruned(&bytes, &format!("s != '{long}'")), [0]);
-    let options = ReadOptions::default().with_predicates(
-        Predicates::parse(&format!("s != '{long}' or s not in ('{long}')")).unwrap(),
-    );
+    let options = ReadOptions::default()
+        .predicates(Predicates::parse(&format!("s != '{long}' or s not in ('{long}')")).unwrap());
     assert_eq!(restore(&bytes, &options).num_rows(), 0);
 
     // Short strings have exact bounds, so `!=` prunes single-valued row groups.
@@ -482,7 +481,7 @@ fn sorted_ids_read_a_single_row_group() {
     assert_eq!(pruned(&bytes, "id != 3").len(), 20);
     let store = Store::memory();
     store.put("ids.parquet", bytes).unwrap();
-    let options = ReadOptions::default().with_predicates(Predicates::parse("id < 100").unwrap());
+    let options = ReadOptions::default().predicates(Predicates::parse("id < 100").unwrap());
     assert_eq!(
         plateau_serialization::restore(&store, "ids.parquet", &options)
             .unwrap()
@@ -643,8 +642,8 @@ fn validate_pushdown(column: &str, value: Scalar) -> Result<(), Error> {
         let predicates = Predicates::all(Conjunction::new().with(column, Op::Eq, value.clone()));
         for pushdown in [true, false] {
             let options = ReadOptions::default()
-                .with_predicates(predicates.clone())
-                .with_predicate_pushdown(pushdown);
+                .predicates(predicates.clone())
+                .predicate_pushdown(pushdown);
             let read = restore_result(&bytes, &options)?;
             assert_eq!(read, expected, "{column} == {value}, chunk {chunk_size:?}");
         }
@@ -772,7 +771,7 @@ fn pushdown_binaries() {
     for chunk_size in [Some(1), Some(5), None] {
         let bytes = write(&data, chunk_size);
         for (i, value) in values.iter().flatten().enumerate() {
-            let options = ReadOptions::default().with_predicates(Predicates::all(
+            let options = ReadOptions::default().predicates(Predicates::all(
                 Conjunction::new().with("bytes", Op::Eq, value.to_vec()),
             ));
             let read = restore(&bytes, &options);

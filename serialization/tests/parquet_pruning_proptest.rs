@@ -212,11 +212,11 @@ proptest! {
                 filtered.project(&indices).unwrap()
             }
         };
-        let mut options = ReadOptions::default().with_predicates(predicates.clone());
+        let mut options = ReadOptions::default().predicates(predicates.clone());
         options.columns = columns.map(|names| names.into_iter().map(String::from).collect());
         let with = serializer.deserialize(bytes.clone(), "p.parquet", &options).unwrap();
         let without = serializer
-            .deserialize(bytes, "p.parquet", &options.clone().with_predicate_pushdown(false))
+            .deserialize(bytes, "p.parquet", &options.clone().predicate_pushdown(false))
             .unwrap();
         prop_assert_eq!(&with, &expected, "with pushdown, predicates {}", predicates);
         prop_assert_eq!(&without, &expected, "without pushdown, predicates {}", predicates);

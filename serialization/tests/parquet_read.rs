@@ -43,7 +43,7 @@ fn stored(data: &RecordBatch, serializer: &ParquetSerializer) -> (Store, String)
 fn read_all_ways(store: &Store, key: &str, options: &ReadOptions) -> Result<RecordBatch, Error> {
     let serializer = ParquetSerializer::default();
     let first = restore(store, key, options)?;
-    let no_pushdown = options.clone().with_predicate_pushdown(false);
+    let no_pushdown = options.clone().predicate_pushdown(false);
     assert_eq!(restore(store, key, &no_pushdown)?, first);
     let bytes = store.get(key)?;
     assert_eq!(serializer.deserialize(bytes.clone(), key, options)?, first);
@@ -74,12 +74,7 @@ fn round_trip_and_key() {
 #[test]
 fn columns_are_returned_in_requested_order() {
     let (store, key) = stored(&sample(), &ParquetSerializer::default());
-    let read = read_all_ways(
-        &store,
-        &key,
-        &ReadOptions::default().with_columns(["c", "a"]),
-    )
-    .unwrap();
+    let read = read_all_ways(&store, &key, &ReadOptions::default().columns(["c", "a"])).unwrap();
     assert_eq!(names(&read), ["c", "a"]);
     assert_eq!(read.num_rows(), 4);
     assert_eq!(
@@ -92,8 +87,8 @@ fn columns_are_returned_in_requested_order() {
 fn predicate_columns_outside_the_projection_are_dropped() {
     let (store, key) = stored(&sample(), &ParquetSerializer::default());
     let options = ReadOptions::default()
-        .with_columns(["b"])
-        .with_predicates(Predicates::parse("a >= 2 and c < 3.0").unwrap());
+        .columns(["b"])
+        .predicates(Predicates::parse("a >= 2 and c < 3.0").unwrap());
     let read = read_all_ways(&store, &key, &options).unwrap();
     assert_eq!(names(&read), ["b"]);
     let b = read.column(0).as_string::<i32>();
@@ -116,15 +111,15 @@ fn empty_projection_counts_selected_rows() {
         ]);
         let (store, key) = stored(&data, &serializer);
         let options = ReadOptions::default()
-            .with_columns(Vec::<String>::new())
-            .with_predicates(Predicates::parse("col == 1").unwrap());
+            .columns(Vec::<String>::new())
+            .predicates(Predicates::parse("col == 1").unwrap());
         let read = read_all_ways(&store, &key, &options).unwrap();
         assert_eq!(read.num_columns(), 0);
         assert_eq!(read.num_rows(), 2);
         let all = read_all_ways(
             &store,
             &key,
-            &ReadOptions::default().with_columns(Vec::<String>::new()),
+            &ReadOptions::default().columns(Vec::<String>::new()),
         )
         .unwrap();
         assert_eq!((all.num_columns(), all.num_rows()), (0, 3));
@@ -135,14 +130,14 @@ fn empty_projection_counts_selected_rows() {
 fn missing_columns_are_named_sorted() {
     let (store, key) = stored(&sample(), &ParquetSerializer::default());
     let options = ReadOptions::default()
-        .with_columns(["zz", "a", "b2"])
-        .with_predicates(Predicates::parse("q == 1").unwrap());
+        .columns(["zz", "a", "b2"])
+        .predicates(Predicates::parse("q == 1").unwrap());
     match read_all_ways(&store, &key, &options).unwrap_err() {
         Error::ColumnNotFound { columns } => assert_eq!(columns, ["b2", "q", "zz"]),
         other => panic!("unexpected {other}"),
     }
     // A predicate on a missing column alone is an error too (plateau: KeyError).
-    let options = ReadOptions::default().with_predicates(Predicates::parse("q == 1").unwrap());
+    let options = ReadOptions::default().predicates(Predicates::parse("q == 1").unwrap());
     assert!(matches!(
         read_all_ways(&store, &key, &options).unwrap_err(),
         Error::ColumnNotFound { columns } if columns == ["q"]
@@ -152,12 +147,12 @@ fn missing_columns_are_named_sorted() {
 #[test]
 fn invalid_predicates_are_rejected() {
     let (store, key) = stored(&sample(), &ParquetSerializer::default());
-    let empty = ReadOptions::default().with_predicates(Predicates::default());
+    let empty = ReadOptions::default().predicates(Predicates::default());
     assert!(matches!(
         read_all_ways(&store, &key, &empty).unwrap_err(),
         Error::InvalidPredicate(_)
     ));
-    let wrong_type = ReadOptions::default().with_predicates(Predicates::parse("a == 1.0").unwrap());
+    let wrong_type = ReadOptions::default().predicates(Predicates::parse("a == 1.0").unwrap());
     assert!(matches!(
         read_all_ways(&store, &key, &wrong_type).unwrap_err(),
         Error::PredicateType { ref column, .. } if column == "a"
@@ -176,8 +171,8 @@ fn empty_file_with_predicates_gives_the_projected_schema() {
     ]);
     let (store, key) = stored(&data, &ParquetSerializer::default());
     let options = ReadOptions::default()
-        .with_columns(["col"])
-        .with_predicates(Predicates::parse("col == '1'").unwrap());
+        .columns(["col"])
+        .predicates(Predicates::parse("col == '1'").unwrap());
     let read = read_all_ways(&store, &key, &options).unwrap();
     assert_eq!(read.num_rows(), 0);
     assert_eq!(names(&read), ["col"]);
@@ -195,9 +190,9 @@ fn no_matching_row_group_gives_an_empty_batch_with_final_types() {
         .unwrap();
     let (store, key) = stored(&sample(), &serializer);
     let options = ReadOptions::default()
-        .with_columns(["b", "a"])
-        .with_categoricals(["b"])
-        .with_predicates(Predicates::parse("a > 100").unwrap());
+        .columns(["b", "a"])
+        .categoricals(["b"])
+        .predicates(Predicates::parse("a > 100").unwrap());
     let read = read_all_ways(&store, &key, &options).unwrap();
     assert_eq!(read.num_rows(), 0);
     assert_eq!(names(&read), ["b", "a"]);
@@ -231,7 +226,7 @@ fn categoricals_are_dictionary_encoded_and_other_dictionaries_decoded() {
         ["a", "b", "a"]
     );
 
-    let options = ReadOptions::default().with_categoricals(["colB", "plain", "n", "not_there"]);
+    let options = ReadOptions::default().categoricals(["colB", "plain", "n", "not_there"]);
     let read = read_all_ways(&store, &key, &options).unwrap();
     let dict_of = |t: DataType| DataType::Dictionary(Box::new(DataType::Int32), Box::new(t));
     assert_eq!(read.schema().field(0).data_type(), &DataType::Utf8);
@@ -251,12 +246,12 @@ fn categoricals_are_dictionary_encoded_and_other_dictionaries_decoded() {
     assert_eq!(decoded, ["a", "b", "a"]);
 
     // Predicates on categorical columns compare values.
-    let options = options.with_predicates(Predicates::parse("colB == 'b' or plain < 'y'").unwrap());
+    let options = options.predicates(Predicates::parse("colB == 'b' or plain < 'y'").unwrap());
     let read = read_all_ways(&store, &key, &options).unwrap();
     assert_eq!(read.column(3).len(), 3);
     let options = ReadOptions::default()
-        .with_categoricals(["colB"])
-        .with_predicates(Predicates::parse("colB == 'b'").unwrap());
+        .categoricals(["colB"])
+        .predicates(Predicates::parse("colB == 'b'").unwrap());
     assert_eq!(read_all_ways(&store, &key, &options).unwrap().num_rows(), 1);
 }
 
@@ -268,12 +263,7 @@ fn empty_categorical_column() {
     let (store, key) = stored(&data, &ParquetSerializer::default());
     let read = read_all_ways(&store, &key, &ReadOptions::default()).unwrap();
     assert_eq!(read.schema().field(0).data_type(), &DataType::Utf8);
-    let read = read_all_ways(
-        &store,
-        &key,
-        &ReadOptions::default().with_categoricals(["col"]),
-    )
-    .unwrap();
+    let read = read_all_ways(&store, &key, &ReadOptions::default().categoricals(["col"])).unwrap();
     assert_eq!(read.num_rows(), 0);
     assert!(matches!(
         read.schema().field(0).data_type(),
@@ -364,7 +354,7 @@ fn pandas_index_columns_are_hidden_unless_requested() {
     let read = read_all_ways(
         &store,
         &key,
-        &ReadOptions::default().with_columns(["__index_level_0__"]),
+        &ReadOptions::default().columns(["__index_level_0__"]),
     )
     .unwrap();
     assert_eq!(read.num_rows(), 2);
@@ -387,8 +377,8 @@ fn corrupt_files_are_errors_not_panics() {
         store.put(key, bytes.into()).unwrap();
         for options in [
             ReadOptions::default(),
-            ReadOptions::default().with_columns(["a"]),
-            ReadOptions::default().with_predicates(Predicates::parse("a > 1").unwrap()),
+            ReadOptions::default().columns(["a"]),
+            ReadOptions::default().predicates(Predicates::parse("a > 1").unwrap()),
         ] {
             let err = restore(&store, key, &options).unwrap_err();
             assert!(
@@ -537,12 +527,7 @@ fn all_types_round_trip() {
     // Dictionaries come back decoded unless categorical.
     let dict_index = data.schema().index_of("dict").unwrap();
     assert_eq!(read.schema().field(dict_index).data_type(), &DataType::Utf8);
-    read = read_all_ways(
-        &store,
-        &key,
-        &ReadOptions::default().with_categoricals(["dict"]),
-    )
-    .unwrap();
+    read = read_all_ways(&store, &key, &ReadOptions::default().categoricals(["dict"])).unwrap();
     assert_eq!(read, data);
 }
 
@@ -683,7 +668,7 @@ fn predicates_on_every_type_agree_with_and_without_pushdown() {
         ("n != 1", 4),
     ];
     for (text, expected) in cases {
-        let options = ReadOptions::default().with_predicates(Predicates::parse(text).unwrap());
+        let options = ReadOptions::default().predicates(Predicates::parse(text).unwrap());
         let read = read_all_ways(&store, &key, &options).unwrap();
         assert_eq!(read.num_rows(), expected, "{text}");
     }

@@ -45,7 +45,7 @@ fn every_serializer_round_trips_through_restore() {
             serializer_for_key(&key).unwrap().file_suffix(),
             serializer.file_suffix()
         );
-        let options = ReadOptions::default().with_predicates(Predicates::parse("x != 2").unwrap());
+        let options = ReadOptions::default().predicates(Predicates::parse("x != 2").unwrap());
         let read = restore(&store, &key, &options).unwrap();
         let expected = RecordBatch::try_new(
             sample().schema(),
@@ -72,7 +72,7 @@ fn missing_key_is_not_found() {
     for key in ["a.parquet", "a.csv", "a.csv.gz"] {
         for options in [
             ReadOptions::default(),
-            ReadOptions::default().with_columns(["x"]),
+            ReadOptions::default().columns(["x"]),
         ] {
             assert!(matches!(
                 restore(&store, key, &options).unwrap_err(),
