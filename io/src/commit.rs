@@ -231,8 +231,19 @@ async fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> 
     let CommitTarget::Update(base) = &request.target else {
         return Ok(false);
     };
-    let mut latest = match load::load_async(store, &base.uuid, &LoadOptions::default()).await {
-        Ok(latest) => latest,
+    // The index files the retry reads travel with `_common_metadata`: the window between
+    // reading the metadata and the compare-and-swap is what another writer can hit.
+    let touched = touched_index_columns(request);
+    let loaded =
+        load::load_prefetching_async(store, &base.uuid, &LoadOptions::default(), |latest| {
+            external_index_keys(latest, &touched)
+        })
+        .await;
+    let mut latest = match loaded {
+        Ok((mut latest, prefetched)) => {
+            decode_prefetched_indices(store, &mut latest, prefetched)?;
+            latest
+        }
         Err(Error::DatasetNotFound { .. }) => return Ok(false),
         Err(e) => return Err(e),
     };
@@ -271,6 +282,68 @@ async fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> 
     request.schema = schema;
     request.stored_schema = stored;
     Ok(true)
+}
+
+/// The index columns a commit of `request` reads: those of its delete scope, those its new
+/// partitions carry, and every one when it removes partitions (`None`).
+fn touched_index_columns(request: &CommitRequest<'_>) -> Option<BTreeSet<String>> {
+    if !request.removed.is_empty() {
+        return None;
+    }
+    let mut columns: BTreeSet<String> = scope_columns(request.delete_scope)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    columns.extend(
+        request
+            .partitions
+            .iter()
+            .flat_map(|mp| mp.indices.keys().cloned()),
+    );
+    Some(columns)
+}
+
+/// The keys of the external index files of `columns` (`None`: every column) not loaded yet.
+fn external_index_keys(
+    metadata: &DatasetMetadata,
+    columns: &Option<BTreeSet<String>>,
+) -> Vec<String> {
+    metadata
+        .indices
+        .iter()
+        .filter(|(column, _)| {
+            columns
+                .as_ref()
+                .is_none_or(|wanted| wanted.contains(*column))
+        })
+        .filter_map(|(_, entry)| match (&entry.source, &entry.index) {
+            (IndexSource::External(key), None) => Some(key.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Decodes index files fetched with the metadata into it (missing files are left to the
+/// loads that need them, which report them).
+fn decode_prefetched_indices(
+    store: &Store,
+    metadata: &mut DatasetMetadata,
+    prefetched: load::Prefetched,
+) -> Result<()> {
+    for (key, bytes) in prefetched {
+        let Some(bytes) = bytes else { continue };
+        let column = metadata
+            .indices
+            .iter()
+            .find_map(|(column, entry)| match &entry.source {
+                IndexSource::External(source) if *source == key => Some(column.clone()),
+                _ => None,
+            });
+        if let Some(column) = column {
+            load::load_index_prefetched(store, metadata, &column, Some(bytes))?;
+        }
+    }
+    Ok(())
 }
 
 /// One attempt: everything but the retry (see the module documentation).
@@ -420,7 +493,6 @@ async fn write_schema(
         key: key.to_owned(),
         message: message.to_owned(),
     };
-    let current = store.get_opt_async(key).await?;
     let parsed = |bytes: &Bytes| read_common_metadata(bytes.clone(), key);
     let bytes = write_common_metadata(schema)?;
     match mode {
@@ -429,6 +501,7 @@ async fn write_schema(
                 return Ok(None);
             }
             // Only over exactly the content the update was validated against.
+            let current = store.get_opt_async(key).await?;
             let validated = match (&current, stored) {
                 (Some((found, _)), Some(stored)) => same_schema(&parsed(found)?, stored),
                 (None, None) => true,
@@ -446,16 +519,8 @@ async fn write_schema(
             Ok(None)
         }
         Some(CommitMode::Create) => {
-            if let Some((found, _)) = &current {
-                if parsed(found).is_ok_and(|found| same_schema(&found, schema)) {
-                    return Ok(None);
-                }
-                return Err(conflict(
-                    "it holds another schema but no dataset metadata exists: another writer \
-                     is creating this dataset, or an interrupted one left the file (`delete` \
-                     of the uuid removes it once it is older than the minimum age)",
-                ));
-            }
+            // Put first, look only when the file exists: a creation costs one request here,
+            // not two.
             match store.put_if_absent_async(key, bytes).await {
                 Ok(_) => Ok(None),
                 Err(Error::CommitConflict { .. }) => {
@@ -466,7 +531,10 @@ async fn write_schema(
                         Ok(None)
                     } else {
                         Err(conflict(
-                            "another writer created it with another schema at the same time",
+                            "it holds another schema but no dataset metadata exists: another \
+                             writer is creating this dataset, or an interrupted one left the \
+                             file (`delete` of the uuid removes it once it is older than the \
+                             minimum age)",
                         ))
                     }
                 }
@@ -474,7 +542,7 @@ async fn write_schema(
             }
         }
         Some(CommitMode::Overwrite { .. }) => {
-            let (written, previous) = match current {
+            let (written, previous) = match store.get_opt_async(key).await? {
                 Some((previous, version)) => (
                     store.put_if_match_async(key, bytes, &version).await?,
                     Some(previous),

@@ -315,9 +315,16 @@ impl<'a> DatasetWriter<'a> {
         let uuid = factory.uuid();
         naming::validate_uuid(uuid)?;
         check_version(options.default_metadata_version)?;
-        // Loading answers whether the dataset exists without a HEAD before the GET.
-        let existing = match metadata_with_schema_async(factory).await {
-            Ok(metadata) => Some(metadata),
+        // Loading answers whether the dataset exists without a HEAD before the GET. Every
+        // index an update changes is read before its first write (`begin`): its file travels
+        // with `_common_metadata`.
+        let loaded = factory
+            .metadata_prefetching_indices_async(|metadata| {
+                metadata.indices.keys().cloned().collect()
+            })
+            .await;
+        let existing = match loaded {
+            Ok(_) => Some(metadata_with_schema_async(factory).await?),
             Err(Error::DatasetNotFound { .. }) => None,
             Err(e) => return Err(e),
         };
