@@ -200,15 +200,40 @@ pub fn literal_may_match(
     stats: &ColumnStatistics,
     options: &EvalOptions,
 ) -> bool {
-    let kind = column_kind(data_type);
-    let prepared = match kind {
-        ColumnKind::Plain | ColumnKind::Float => {
-            prepare(&literal.column, data_type, &literal.value, options)
+    LiteralTest::new(literal, data_type, options).may_match(stats)
+}
+
+/// A literal prepared once (its value converted to the column's representation) and then
+/// tested against the statistics of many row groups or pages.
+#[derive(Debug)]
+struct LiteralTest {
+    kind: ColumnKind,
+    op: Op,
+    value: Prepared,
+    null_matches: bool,
+}
+
+impl LiteralTest {
+    fn new(literal: &Literal, data_type: &DataType, options: &EvalOptions) -> Self {
+        let kind = column_kind(data_type);
+        let value = match kind {
+            ColumnKind::Plain | ColumnKind::Float => {
+                prepare(&literal.column, data_type, &literal.value, options)
+            }
+            ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
+        };
+        Self {
+            kind,
+            op: literal.op,
+            value,
+            null_matches: null_row_matches(literal.op, &literal.value),
         }
-        ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
-    };
-    let null_matches = null_row_matches(literal.op, &literal.value);
-    may_match(kind, literal.op, &prepared, null_matches, stats)
+    }
+
+    /// Whether rows described by `stats` may satisfy the literal.
+    fn may_match(&self, stats: &ColumnStatistics) -> bool {
+        may_match(self.kind, self.op, &self.value, self.null_matches, stats)
+    }
 }
 
 fn may_match(
@@ -402,63 +427,61 @@ pub fn prune_row_groups(
 ) -> Result<Vec<usize>> {
     let num_row_groups = metadata.num_row_groups();
     // Per column: statistics of every row group, computed once however many literals use it.
-    let mut columns: Vec<(&str, DataType, Vec<ColumnStatistics>)> = Vec::new();
+    let mut columns: Vec<(&str, Vec<ColumnStatistics>)> = Vec::new();
     for name in predicates.columns() {
-        let field = schema
-            .field_with_name(name)
-            .map_err(|_| Error::ColumnNotFound {
-                columns: vec![name.to_owned()],
-            })?;
         let stats = row_group_statistics(metadata, schema, name)?;
-        columns.push((name, field.data_type().clone(), stats));
+        columns.push((name, stats));
     }
-    // Per conjunction and literal: the column, the converted value and the null rule.
-    struct PreparedLiteral {
-        column: usize,
-        kind: ColumnKind,
-        op: Op,
-        value: Prepared,
-        null_matches: bool,
-    }
-    let mut conjunctions = Vec::with_capacity(predicates.conjunctions.len());
-    for conjunction in &predicates.conjunctions {
-        let mut literals = Vec::with_capacity(conjunction.literals.len());
-        for literal in &conjunction.literals {
-            let column = columns
-                .iter()
-                .position(|(name, _, _)| *name == literal.column)
-                .ok_or_else(|| Error::ColumnNotFound {
-                    columns: vec![literal.column.clone()],
-                })?;
-            let data_type = &columns[column].1;
-            let kind = column_kind(data_type);
-            let value = match kind {
-                ColumnKind::Plain | ColumnKind::Float => {
-                    prepare(&literal.column, data_type, &literal.value, options)
-                }
-                ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
-            };
-            literals.push(PreparedLiteral {
-                column,
-                kind,
-                op: literal.op,
-                value,
-                null_matches: null_row_matches(literal.op, &literal.value),
-            });
-        }
-        conjunctions.push(literals);
-    }
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let conjunctions = prepare_literals(schema, predicates, &names, options)?;
     Ok((0..num_row_groups)
         .filter(|&rg| {
             conjunctions.iter().any(|literals| {
-                literals.iter().all(|l| {
-                    columns[l.column].2.get(rg).is_none_or(|stats| {
-                        may_match(l.kind, l.op, &l.value, l.null_matches, stats)
-                    })
+                literals.iter().all(|(column, test)| {
+                    columns[*column]
+                        .1
+                        .get(rg)
+                        .is_none_or(|stats| test.may_match(stats))
                 })
             })
         })
         .collect())
+}
+
+/// Every literal of `predicates`, conjunction by conjunction, as the position of its column
+/// in `columns` and its prepared test.
+fn prepare_literals(
+    schema: &Schema,
+    predicates: &Predicates,
+    columns: &[&str],
+    options: &EvalOptions,
+) -> Result<Vec<Vec<(usize, LiteralTest)>>> {
+    let not_found = |name: &str| Error::ColumnNotFound {
+        columns: vec![name.to_owned()],
+    };
+    predicates
+        .conjunctions
+        .iter()
+        .map(|conjunction| {
+            conjunction
+                .literals
+                .iter()
+                .map(|literal| {
+                    let column = columns
+                        .iter()
+                        .position(|name| *name == literal.column)
+                        .ok_or_else(|| not_found(&literal.column))?;
+                    let field = schema
+                        .field_with_name(&literal.column)
+                        .map_err(|_| not_found(&literal.column))?;
+                    Ok((
+                        column,
+                        LiteralTest::new(literal, field.data_type(), options),
+                    ))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
