@@ -7,7 +7,8 @@
 //!   which picks the serializer from a key's suffix.
 //! * [`fetch`]: a read in two halves, async I/O then CPU-only decoding.
 //! * [`parquet`]: [`ParquetSerializer`], with projection, row-group pruning from statistics
-//!   ([`pruning`]) and exact row filtering.
+//!   ([`pruning`]) and exact row filtering, by the reader before it decodes the other
+//!   columns where that pays.
 //! * [`csv`]: [`CsvSerializer`], plateau's `;`-separated, optionally gzipped CSV.
 //!
 //! ```

@@ -1,5 +1,5 @@
 //! [`ParquetSerializer`]: plateau's data files (reference §2.10), read with projection,
-//! row-group pruning ([`crate::pruning`]) and ranged I/O.
+//! row-group pruning ([`crate::pruning`]), late materialisation and ranged I/O.
 //!
 //! # Reading from a store
 //!
@@ -17,15 +17,33 @@
 //! 3. The chunks are decoded from those in-memory buffers, without further I/O.
 //!
 //! A read without `columns` and `predicates` needs the whole file anyway and is one `GET`.
+//!
+//! # Decoding
+//!
+//! A read with predicates and [`ReadOptions::predicate_pushdown`] (the default) uses them
+//! before and while it decodes, never changing the result:
+//!
+//! 1. **Row groups** whose footer statistics prove that no row matches are skipped (and not
+//!    fetched).
+//! 2. **Late materialisation**: when some decoded columns are not predicate columns, the
+//!    reader decodes the predicate columns first, evaluates the predicates on them
+//!    ([`crate::filter::evaluate`], the evaluator of the filter after decoding) and decodes
+//!    the other columns only for the matching rows. Otherwise every decoded column is
+//!    needed for every row to evaluate the predicates, and they are applied after
+//!    decoding.
+//!
+//! Without pushdown, every row of every row group is decoded and filtered afterwards.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::compute::{cast_with_options, concat_batches, CastOptions};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
+use arrow::error::ArrowError;
 use bytes::{Buf, Bytes};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    RowFilter,
 };
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Type as PhysicalType;
@@ -35,11 +53,13 @@ use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::serialized_reader::SerializedPageReader;
+use parquet::schema::types::SchemaDescriptor;
 use plateau_core::{Error, Result, Store};
 
 pub use parquet::basic::Compression;
 pub use parquet::file::properties::EnabledStatistics;
 
+use crate::filter;
 use crate::pruning;
 use crate::serializer::{ReadOptions, ReadRequest, Serializer};
 
@@ -591,10 +611,19 @@ fn read(
         .iter()
         .map(|&rg| usize::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
         .sum::<usize>();
+    let schema_descr = metadata.file_metadata().schema_descr();
+    let filter = late_filter(&request, schema_descr);
+    // With the reader filtering, predicate-only columns need not be decoded twice.
+    let projection = match filter {
+        Some(_) => ProjectionMask::roots(schema_descr, request.output_columns.iter().copied()),
+        None => mask.clone(),
+    };
     let decode = Decode {
         reader_metadata,
         mask,
+        projection,
         row_groups,
+        filter,
         // One batch for the whole read: the result is one batch anyway, and this avoids
         // concatenating many small ones.
         batch_size: rows.max(1),
@@ -615,6 +644,64 @@ fn read(
         }
         Source::Sparse(file) => decode.run(file),
     }
+}
+
+/// The predicates of a read, for the reader to evaluate on the predicate columns alone
+/// before it decodes the other columns, then only for the matching rows (late
+/// materialisation).
+struct LateFilter {
+    filter: RowFilter,
+    error: ErrorSlot,
+}
+
+/// Where the late filter leaves the evaluator's error, so the read returns that error (a
+/// predicate type error, say) as it would without the filter: the reader passes on only
+/// its text.
+#[derive(Clone, Default)]
+struct ErrorSlot(Arc<Mutex<Option<Error>>>);
+
+impl ErrorSlot {
+    /// Keeps `err` unless an error is kept already.
+    fn put(&self, err: Error) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(err);
+        }
+    }
+
+    fn take(&self) -> Option<Error> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// The [`LateFilter`] of `request` when it can pay off: predicate pushdown is on and some
+/// decoded columns are not predicate columns. When every decoded column is a predicate
+/// column, all of them are decoded for every row anyway, and filtering afterwards
+/// ([`ReadRequest::finish`]) costs less than the reader decoding them twice.
+///
+/// The filter runs the same evaluator as `finish` ([`filter::evaluate`]) on the same
+/// columns with the same types (the reader decodes both with the same schema), so it
+/// selects the same rows.
+fn late_filter(request: &ReadRequest<'_>, schema: &SchemaDescriptor) -> Option<LateFilter> {
+    let options = request.options();
+    let predicates = request.predicates()?.clone();
+    if !options.predicate_pushdown || request.predicate_columns.len() >= request.decode.len() {
+        return None;
+    }
+    let mask = ProjectionMask::roots(schema, request.predicate_columns.iter().copied());
+    let error = ErrorSlot::default();
+    let slot = error.clone();
+    let eval_options = options.eval_options.clone();
+    let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
+        filter::evaluate(&batch, &predicates, &eval_options).map_err(|err| {
+            let text = err.to_string();
+            slot.put(err);
+            ArrowError::ComputeError(text)
+        })
+    });
+    Some(LateFilter {
+        filter: RowFilter::new(vec![Box::new(predicate)]),
+        error,
+    })
 }
 
 /// What a read selects from a file whose footer is known: the request resolved against
@@ -799,8 +886,14 @@ async fn fetch_ranges(
 /// The decoding half of a read, the same for in-memory and fetched files.
 struct Decode<'a> {
     reader_metadata: ArrowReaderMetadata,
+    /// Every column decoded: the output and the predicate columns.
     mask: ProjectionMask,
+    /// The columns of the reader's batches: `mask`, or only the output columns when the
+    /// reader filters (it decodes the predicate columns separately).
+    projection: ProjectionMask,
     row_groups: Vec<usize>,
+    /// The predicates for the reader to apply (`None`: applied after decoding).
+    filter: Option<LateFilter>,
     batch_size: usize,
     key: &'a str,
     request: &'a ReadRequest<'a>,
@@ -808,28 +901,54 @@ struct Decode<'a> {
 
 impl Decode<'_> {
     fn run<R: ChunkReader + Clone + 'static>(self, input: R) -> Result<RecordBatch> {
+        let Decode {
+            reader_metadata,
+            mask,
+            projection,
+            row_groups,
+            filter,
+            batch_size,
+            key,
+            request,
+        } = self;
         check_dictionary_pages(
             &Arc::new(input.clone()),
-            self.reader_metadata.metadata(),
-            &self.row_groups,
-            &self.mask,
-            self.key,
+            reader_metadata.metadata(),
+            &row_groups,
+            &mask,
+            key,
         )?;
-        let reader =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(input, self.reader_metadata)
-                .with_projection(self.mask)
-                .with_row_groups(self.row_groups)
-                .with_batch_size(self.batch_size)
-                .build()
-                .map_err(|e| corrupt(self.key, e))?;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(input, reader_metadata)
+                .with_projection(projection)
+                .with_row_groups(row_groups)
+                .with_batch_size(batch_size);
+        let mut error_slot = None;
+        if let Some(LateFilter { filter, error }) = filter {
+            builder = builder.with_row_filter(filter);
+            error_slot = Some(error);
+        }
+        // A reader error is the evaluator's error if it failed, else a corrupt file.
+        let failed = |err: &dyn std::fmt::Display| {
+            error_slot
+                .as_ref()
+                .and_then(ErrorSlot::take)
+                .unwrap_or_else(|| corrupt(key, err))
+        };
+        let reader = builder.build().map_err(|e| failed(&e))?;
+        let prefiltered = error_slot.is_some();
         let mut batches = Vec::new();
         for batch in reader {
-            let batch = batch.map_err(|e| corrupt(self.key, e))?;
+            let batch = batch.map_err(|e| failed(&e))?;
             // Filter per batch so rows that are dropped are never concatenated.
-            batches.push(self.request.finish(&batch)?);
+            batches.push(if prefiltered {
+                request.finish_prefiltered(&batch)?
+            } else {
+                request.finish(&batch)?
+            });
         }
         match batches.len() {
-            0 => self.request.empty_result(),
+            0 => request.empty_result(),
             1 => Ok(batches.swap_remove(0)),
             _ => {
                 let schema = batches[0].schema();
