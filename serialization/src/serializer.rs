@@ -54,10 +54,10 @@ pub struct ReadOptions {
     /// are read for filtering and dropped afterwards. `None` (the default): every row.
     pub predicates: Option<Predicates>,
     /// Whether the Parquet reader may use the predicates while it reads (plateau's
-    /// `predicate_pushdown_to_io`): skip row groups whose statistics prove that no row
-    /// matches, and evaluate the predicates on their columns first, decoding the other
-    /// columns only for matching rows. Default `true`. Either way the result holds exactly
-    /// the matching rows.
+    /// `predicate_pushdown_to_io`): skip row groups, and data pages (with a page index in
+    /// memory), whose statistics prove that no row matches, and evaluate the predicates on
+    /// their columns first, decoding the other columns only for matching rows. Default
+    /// `true`. Either way the result holds exactly the matching rows.
     pub predicate_pushdown: bool,
     /// Columns returned as `Dictionary<Int32, _>` arrays (plateau's `categories`). Default
     /// empty: dictionary-encoded columns are decoded to their value type. Columns Arrow

@@ -1,8 +1,8 @@
 //! Pruning never changes results: for random data in several row groups, random predicates
 //! over all nine operators and random projections, reading with pushdown, reading without,
 //! and filtering the whole batch in memory give the same rows. The same holds for files of
-//! many small data pages, with and without a page index, where pushdown also filters rows
-//! in the reader (late materialisation), also of categorical columns.
+//! many small data pages, with and without a page index, where pushdown also prunes pages
+//! and filters rows in the reader (late materialisation), also of categorical columns.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod parquet_support;
