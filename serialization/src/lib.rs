@@ -6,8 +6,9 @@
 //! * [`serializer`]: the [`Serializer`] trait and [`ReadOptions`]; [`format`]: [`restore`],
 //!   which picks the serializer from a key's suffix.
 //! * [`fetch`]: a read in two halves, async I/O then CPU-only decoding.
-//! * [`parquet`]: [`ParquetSerializer`], with projection, row-group pruning from statistics
-//!   ([`pruning`]) and exact row filtering.
+//! * [`parquet`]: [`ParquetSerializer`], with projection, row-group and page pruning from
+//!   statistics ([`pruning`]) and exact row filtering, by the reader before it decodes the
+//!   other columns where that pays.
 //! * [`csv`]: [`CsvSerializer`], plateau's `;`-separated, optionally gzipped CSV.
 //!
 //! ```
@@ -34,6 +35,7 @@ pub mod csv;
 pub mod fetch;
 pub mod filter;
 pub mod format;
+mod page_index;
 pub mod parquet;
 pub mod pruning;
 pub mod serializer;

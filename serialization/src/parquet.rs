@@ -1,5 +1,5 @@
 //! [`ParquetSerializer`]: plateau's data files (reference §2.10), read with projection,
-//! row-group pruning ([`crate::pruning`]) and ranged I/O.
+//! row-group and page pruning ([`crate::pruning`]), late materialisation and ranged I/O.
 //!
 //! # Reading from a store
 //!
@@ -17,15 +17,41 @@
 //! 3. The chunks are decoded from those in-memory buffers, without further I/O.
 //!
 //! A read without `columns` and `predicates` needs the whole file anyway and is one `GET`.
+//!
+//! # Decoding
+//!
+//! A read with predicates and [`ReadOptions::predicate_pushdown`] (the default) uses them
+//! before and while it decodes, never changing the result:
+//!
+//! 1. **Row groups** whose footer statistics prove that no row matches are skipped (and not
+//!    fetched).
+//! 2. **Pages**: where the file has a page index (plateau for Rust writes one; pyarrow by
+//!    default does not) and it is already in memory — the whole file, or the end fetched
+//!    for the footer, where writers put it — the pages of the predicate columns whose
+//!    statistics prove that no row matches give row ranges the reader skips in every
+//!    column; a row group left without rows is dropped. A page index that is not in memory
+//!    is not fetched (that would be one more request before the data request), and one
+//!    that is corrupt is ignored.
+//! 3. **Late materialisation**: when some decoded columns are not predicate columns, the
+//!    reader decodes the predicate columns first, evaluates the predicates on them
+//!    ([`crate::filter::evaluate`], the evaluator of the filter after decoding) and decodes
+//!    the other columns only for the matching rows. Otherwise every decoded column is
+//!    needed for every row to evaluate the predicates, and they are applied after
+//!    decoding.
+//!
+//! Without pushdown, every row of every row group is decoded and filtered afterwards.
 
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::compute::{cast_with_options, concat_batches, CastOptions};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
+use arrow::error::ArrowError;
 use bytes::{Buf, Bytes};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    RowFilter, RowSelection,
 };
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Type as PhysicalType;
@@ -35,11 +61,14 @@ use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::serialized_reader::SerializedPageReader;
+use parquet::schema::types::SchemaDescriptor;
 use plateau_core::{Error, Result, Store};
 
 pub use parquet::basic::Compression;
 pub use parquet::file::properties::EnabledStatistics;
 
+use crate::filter;
+use crate::page_index::ChunkPageIndex;
 use crate::pruning;
 use crate::serializer::{ReadOptions, ReadRequest, Serializer};
 
@@ -267,6 +296,8 @@ pub(crate) enum ParquetBytes {
     Parts {
         metadata: Arc<ParquetMetaData>,
         file: SparseFile,
+        /// The end of the file fetched for the footer, kept for the page index it may hold.
+        tail: Tail,
     },
 }
 
@@ -306,16 +337,24 @@ pub(crate) async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Re
     let metadata = Arc::new(metadata);
     let ranges = guard_decoder(key, || needed_ranges(&metadata, key, options))?;
     let file = fetch_ranges(store, key, size, &tail, ranges).await?;
-    Ok(ParquetBytes::Parts { metadata, file })
+    Ok(ParquetBytes::Parts {
+        metadata,
+        file,
+        tail,
+    })
 }
 
 /// Decodes what [`fetch`] returned.
 pub(crate) fn decode(bytes: ParquetBytes, key: &str, options: &ReadOptions) -> Result<RecordBatch> {
     match bytes {
         ParquetBytes::Whole(bytes) => ParquetSerializer::default().deserialize(bytes, key, options),
-        ParquetBytes::Parts { metadata, file } => {
-            guard_decoder(key, || read(Source::Sparse(file), metadata, key, options))
-        }
+        ParquetBytes::Parts {
+            metadata,
+            file,
+            tail,
+        } => guard_decoder(key, || {
+            read(Source::Sparse { file, tail }, metadata, key, options)
+        }),
     }
 }
 
@@ -523,18 +562,45 @@ fn corrupt(key: &str, err: impl std::fmt::Display) -> Error {
 
 /// The end of a file, fetched to read its footer.
 #[derive(Debug)]
-struct Tail {
+pub(crate) struct Tail {
     /// Offset of `bytes` in the file.
     start: u64,
     bytes: Bytes,
+}
+
+impl Tail {
+    /// The bytes of `range` of the file, if the tail holds all of them.
+    fn slice(&self, range: &Range<u64>) -> Option<Bytes> {
+        slice_at(&self.bytes, self.start, range)
+    }
+}
+
+/// The bytes of `range` of a file from `bytes`, which hold the file from offset `start`, if
+/// they hold all of them.
+fn slice_at(bytes: &Bytes, start: u64, range: &Range<u64>) -> Option<Bytes> {
+    let from = usize::try_from(range.start.checked_sub(start)?).ok()?;
+    let to = usize::try_from(range.end.checked_sub(start)?).ok()?;
+    (from <= to && to <= bytes.len()).then(|| bytes.slice(from..to))
 }
 
 /// Where the bytes of a file come from.
 enum Source {
     /// The whole file is in memory.
     Memory(Bytes),
-    /// The parts of the file a read needs are in memory.
-    Sparse(SparseFile),
+    /// The parts of the file a read needs are in memory, and the tail fetched for the footer.
+    Sparse { file: SparseFile, tail: Tail },
+}
+
+impl Source {
+    /// The bytes of `range` of the file, if they are in memory without a fetch: anywhere in
+    /// a whole file, in the footer's tail otherwise (the fetched column chunks never hold
+    /// what is asked for here, the page index).
+    fn held(&self, range: &Range<u64>) -> Option<Bytes> {
+        match self {
+            Source::Memory(bytes) => slice_at(bytes, 0, range),
+            Source::Sparse { tail, .. } => tail.slice(range),
+        }
+    }
 }
 
 /// The row groups that `request` needs and, without predicates that need rows, nothing else.
@@ -585,16 +651,34 @@ fn read(
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )?);
     }
+    let (row_groups, selection) =
+        choose_pages(&source, &metadata, &file_schema, &request, row_groups)?;
+    if row_groups.is_empty() {
+        return request.empty_result();
+    }
     let reader_metadata = with_target_types(reader_metadata, &file_schema, &request);
     let ranges = column_chunk_ranges(&metadata, &row_groups, &mask, key)?;
-    let rows = row_groups
-        .iter()
-        .map(|&rg| usize::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
-        .sum::<usize>();
+    let rows = match &selection {
+        Some(selection) => selection.row_count(),
+        None => row_groups
+            .iter()
+            .map(|&rg| usize::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
+            .sum::<usize>(),
+    };
+    let schema_descr = metadata.file_metadata().schema_descr();
+    let filter = late_filter(&request, schema_descr);
+    // With the reader filtering, predicate-only columns need not be decoded twice.
+    let projection = match filter {
+        Some(_) => ProjectionMask::roots(schema_descr, request.output_columns.iter().copied()),
+        None => mask.clone(),
+    };
     let decode = Decode {
         reader_metadata,
         mask,
+        projection,
         row_groups,
+        selection,
+        filter,
         // One batch for the whole read: the result is one batch anyway, and this avoids
         // concatenating many small ones.
         batch_size: rows.max(1),
@@ -613,8 +697,106 @@ fn read(
             }
             decode.run(bytes)
         }
-        Source::Sparse(file) => decode.run(file),
+        Source::Sparse { file, .. } => decode.run(file),
     }
+}
+
+/// Narrows the row groups statistics chose with the file's page index, where the read holds
+/// it in memory and may push predicates down: drops the row groups none of whose pages can
+/// match, and gives the rows of the others that may (`None`: all of them).
+fn choose_pages(
+    source: &Source,
+    metadata: &ParquetMetaData,
+    file_schema: &Schema,
+    request: &ReadRequest<'_>,
+    row_groups: Vec<usize>,
+) -> Result<(Vec<usize>, Option<RowSelection>)> {
+    let options = request.options();
+    let Some(predicates) = request.predicates().filter(|_| options.predicate_pushdown) else {
+        return Ok((row_groups, None));
+    };
+    let held = |range: Range<u64>| source.held(&range);
+    let load = |row_group, leaf| ChunkPageIndex::load(metadata, row_group, leaf, &held);
+    let Some(selections) = pruning::prune_pages(
+        metadata,
+        file_schema,
+        predicates,
+        &options.eval_options,
+        &row_groups,
+        &load,
+    )?
+    else {
+        return Ok((row_groups, None));
+    };
+    let (row_groups, selections): (Vec<usize>, Vec<RowSelection>) = row_groups
+        .into_iter()
+        .zip(selections)
+        .filter(|(_, selection)| selection.selects_any())
+        .unzip();
+    if selections.iter().all(|s| s.skipped_row_count() == 0) {
+        // Nothing to skip inside the row groups left: the reader need not track rows.
+        return Ok((row_groups, None));
+    }
+    // The reader wants one selection over the rows of all its row groups, in order.
+    Ok((row_groups, Some(selections.into_iter().collect())))
+}
+
+/// The predicates of a read, for the reader to evaluate on the predicate columns alone
+/// before it decodes the other columns, then only for the matching rows (late
+/// materialisation).
+struct LateFilter {
+    filter: RowFilter,
+    error: ErrorSlot,
+}
+
+/// Where the late filter leaves the evaluator's error, so the read returns that error (a
+/// predicate type error, say) as it would without the filter: the reader passes on only
+/// its text.
+#[derive(Clone, Default)]
+struct ErrorSlot(Arc<Mutex<Option<Error>>>);
+
+impl ErrorSlot {
+    /// Keeps `err` unless an error is kept already.
+    fn put(&self, err: Error) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(err);
+        }
+    }
+
+    fn take(&self) -> Option<Error> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// The [`LateFilter`] of `request` when it can pay off: predicate pushdown is on and some
+/// decoded columns are not predicate columns. When every decoded column is a predicate
+/// column, all of them are decoded for every row anyway, and filtering afterwards
+/// ([`ReadRequest::finish`]) costs less than the reader decoding them twice.
+///
+/// The filter runs the same evaluator as `finish` ([`filter::evaluate`]) on the same
+/// columns with the same types (the reader decodes both with the same schema), so it
+/// selects the same rows.
+fn late_filter(request: &ReadRequest<'_>, schema: &SchemaDescriptor) -> Option<LateFilter> {
+    let options = request.options();
+    let predicates = request.predicates()?.clone();
+    if !options.predicate_pushdown || request.predicate_columns.len() >= request.decode.len() {
+        return None;
+    }
+    let mask = ProjectionMask::roots(schema, request.predicate_columns.iter().copied());
+    let error = ErrorSlot::default();
+    let slot = error.clone();
+    let eval_options = options.eval_options.clone();
+    let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
+        filter::evaluate(&batch, &predicates, &eval_options).map_err(|err| {
+            let text = err.to_string();
+            slot.put(err);
+            ArrowError::ComputeError(text)
+        })
+    });
+    Some(LateFilter {
+        filter: RowFilter::new(vec![Box::new(predicate)]),
+        error,
+    })
 }
 
 /// What a read selects from a file whose footer is known: the request resolved against
@@ -762,16 +944,12 @@ async fn fetch_ranges(
             ));
         }
     }
-    let tail_end = tail.start + tail.bytes.len() as u64;
     let mut chunks = Vec::with_capacity(ranges.len());
     let mut remote = Vec::new();
     for range in ranges {
-        if range.start >= tail.start && range.end <= tail_end {
-            let from = usize::try_from(range.start - tail.start).unwrap_or(usize::MAX);
-            let to = usize::try_from(range.end - tail.start).unwrap_or(usize::MAX);
-            chunks.push((range.start, tail.bytes.slice(from..to)));
-        } else {
-            remote.push(range);
+        match tail.slice(&range) {
+            Some(bytes) => chunks.push((range.start, bytes)),
+            None => remote.push(range),
         }
     }
     if !remote.is_empty() {
@@ -799,8 +977,16 @@ async fn fetch_ranges(
 /// The decoding half of a read, the same for in-memory and fetched files.
 struct Decode<'a> {
     reader_metadata: ArrowReaderMetadata,
+    /// Every column decoded: the output and the predicate columns.
     mask: ProjectionMask,
+    /// The columns of the reader's batches: `mask`, or only the output columns when the
+    /// reader filters (it decodes the predicate columns separately).
+    projection: ProjectionMask,
     row_groups: Vec<usize>,
+    /// The rows of `row_groups` the page index could not rule out (`None`: all).
+    selection: Option<RowSelection>,
+    /// The predicates for the reader to apply (`None`: applied after decoding).
+    filter: Option<LateFilter>,
     batch_size: usize,
     key: &'a str,
     request: &'a ReadRequest<'a>,
@@ -808,28 +994,58 @@ struct Decode<'a> {
 
 impl Decode<'_> {
     fn run<R: ChunkReader + Clone + 'static>(self, input: R) -> Result<RecordBatch> {
+        let Decode {
+            reader_metadata,
+            mask,
+            projection,
+            row_groups,
+            selection,
+            filter,
+            batch_size,
+            key,
+            request,
+        } = self;
         check_dictionary_pages(
             &Arc::new(input.clone()),
-            self.reader_metadata.metadata(),
-            &self.row_groups,
-            &self.mask,
-            self.key,
+            reader_metadata.metadata(),
+            &row_groups,
+            &mask,
+            key,
         )?;
-        let reader =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(input, self.reader_metadata)
-                .with_projection(self.mask)
-                .with_row_groups(self.row_groups)
-                .with_batch_size(self.batch_size)
-                .build()
-                .map_err(|e| corrupt(self.key, e))?;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(input, reader_metadata)
+                .with_projection(projection)
+                .with_row_groups(row_groups)
+                .with_batch_size(batch_size);
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        let mut error_slot = None;
+        if let Some(LateFilter { filter, error }) = filter {
+            builder = builder.with_row_filter(filter);
+            error_slot = Some(error);
+        }
+        // A reader error is the evaluator's error if it failed, else a corrupt file.
+        let failed = |err: &dyn std::fmt::Display| {
+            error_slot
+                .as_ref()
+                .and_then(ErrorSlot::take)
+                .unwrap_or_else(|| corrupt(key, err))
+        };
+        let reader = builder.build().map_err(|e| failed(&e))?;
+        let prefiltered = error_slot.is_some();
         let mut batches = Vec::new();
         for batch in reader {
-            let batch = batch.map_err(|e| corrupt(self.key, e))?;
+            let batch = batch.map_err(|e| failed(&e))?;
             // Filter per batch so rows that are dropped are never concatenated.
-            batches.push(self.request.finish(&batch)?);
+            batches.push(if prefiltered {
+                request.finish_prefiltered(&batch)?
+            } else {
+                request.finish(&batch)?
+            });
         }
         match batches.len() {
-            0 => self.request.empty_result(),
+            0 => request.empty_result(),
             1 => Ok(batches.swap_remove(0)),
             _ => {
                 let schema = batches[0].schema();
@@ -899,6 +1115,10 @@ impl ChunkReader for SparseFile {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
+    use arrow::array::{ArrayRef, Int64Array};
+    use parquet::arrow::arrow_reader::RowSelector;
+    use plateau_core::Predicates;
+
     use super::*;
 
     #[test]
@@ -918,6 +1138,175 @@ mod tests {
         let mut read = String::new();
         std::io::Read::read_to_string(&mut file.get_read(12).unwrap(), &mut read).unwrap();
         assert_eq!(read, "cde");
+    }
+
+    /// 1,000 rows in row groups of 500 and data pages of 100: `id` 0..1000 and `v` = 10 × `id`.
+    fn paged_file(statistics: EnabledStatistics) -> Bytes {
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(Int64Array::from_iter_values(0..1000)) as ArrayRef,
+            ),
+            (
+                "v",
+                Arc::new(Int64Array::from_iter_values((0..1000).map(|i| i * 10))),
+            ),
+        ])
+        .unwrap();
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(500))
+            .set_data_page_row_count_limit(100)
+            // The page row limit is checked once per write batch.
+            .set_write_batch_size(100)
+            .set_statistics_enabled(statistics)
+            .build();
+        let mut buffer = Vec::new();
+        let mut writer =
+            ArrowWriter::try_new(&mut buffer, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        Bytes::from(buffer)
+    }
+
+    /// What [`choose_pages`] leaves of a read of `v` with `predicates` from the footer of
+    /// `bytes` and the bytes `source` holds.
+    fn pages_chosen(
+        source: &Source,
+        bytes: &Bytes,
+        predicates: &str,
+    ) -> (Vec<usize>, Option<RowSelection>) {
+        let metadata = Arc::new(ParquetSerializer::metadata_from_bytes(bytes, "k").unwrap());
+        let options = ReadOptions::default()
+            .columns(["v"])
+            .predicates(Predicates::parse(predicates).unwrap());
+        let selection = select(&metadata, "k", &options).unwrap();
+        choose_pages(
+            source,
+            &metadata,
+            &selection.file_schema,
+            &selection.request,
+            selection.row_groups,
+        )
+        .unwrap()
+    }
+
+    fn rows(selectors: &[(bool, usize)]) -> Option<RowSelection> {
+        Some(RowSelection::from(
+            selectors
+                .iter()
+                .map(|&(keep, n)| {
+                    if keep {
+                        RowSelector::select(n)
+                    } else {
+                        RowSelector::skip(n)
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Rows 250..320 (pages 2 and 3 of row group 0) and 990 (page 4 of row group 1).
+    const TWO_RANGES: &str = "id >= 250 and id < 320 or id == 990";
+
+    #[test]
+    fn page_index_selects_the_pages_that_may_match() {
+        let bytes = paged_file(EnabledStatistics::Page);
+        let whole = Source::Memory(bytes.clone());
+        assert_eq!(
+            pages_chosen(&whole, &bytes, TWO_RANGES),
+            (
+                vec![0, 1],
+                rows(&[(false, 200), (true, 200), (false, 500), (true, 100)])
+            )
+        );
+        // Only pages whose bounds hold 995 could match; none do, so the row group goes too.
+        assert_eq!(pages_chosen(&whole, &bytes, "v == 995"), (vec![], None));
+        // Every page of the row group may match: nothing to skip.
+        assert_eq!(pages_chosen(&whole, &bytes, "id < 500"), (vec![0], None));
+        // Without a page index, the row groups of the statistics are read whole.
+        let bytes = paged_file(EnabledStatistics::Chunk);
+        let whole = Source::Memory(bytes.clone());
+        assert_eq!(pages_chosen(&whole, &bytes, TWO_RANGES), (vec![0, 1], None));
+    }
+
+    /// The offsets of the first byte of the page index and of the byte after it.
+    fn page_index_bounds(bytes: &Bytes) -> (u64, u64) {
+        let metadata = ParquetSerializer::metadata_from_bytes(bytes, "k").unwrap();
+        let ranges: Vec<Range<u64>> = metadata
+            .row_groups()
+            .iter()
+            .flat_map(|rg| rg.columns())
+            .flat_map(|c| [c.column_index_range(), c.offset_index_range()])
+            .map(Option::unwrap)
+            .collect();
+        (
+            ranges.iter().map(|r| r.start).min().unwrap(),
+            ranges.iter().map(|r| r.end).max().unwrap(),
+        )
+    }
+
+    /// A fetched file of which only the end from `start` is in memory.
+    fn tail_from(bytes: &Bytes, start: u64) -> Source {
+        Source::Sparse {
+            file: SparseFile {
+                len: bytes.len() as u64,
+                chunks: Vec::new(),
+            },
+            tail: Tail {
+                start,
+                bytes: bytes.slice(usize::try_from(start).unwrap()..),
+            },
+        }
+    }
+
+    #[test]
+    fn page_index_is_used_only_from_bytes_in_hand() {
+        let bytes = paged_file(EnabledStatistics::Page);
+        let (start, end) = page_index_bounds(&bytes);
+        assert_eq!(
+            pages_chosen(&tail_from(&bytes, start), &bytes, TWO_RANGES),
+            pages_chosen(&Source::Memory(bytes.clone()), &bytes, TWO_RANGES),
+        );
+        // The column index of `id` in row group 0 comes first and is missing: that row group
+        // is read whole, the other by pages.
+        assert_eq!(
+            pages_chosen(&tail_from(&bytes, start + 1), &bytes, TWO_RANGES),
+            (vec![0, 1], rows(&[(true, 500), (false, 400), (true, 100)]))
+        );
+        assert_eq!(
+            pages_chosen(&tail_from(&bytes, end), &bytes, TWO_RANGES),
+            (vec![0, 1], None)
+        );
+    }
+
+    #[test]
+    fn corrupt_page_index_is_ignored() {
+        let bytes = paged_file(EnabledStatistics::Page);
+        let metadata = ParquetSerializer::metadata_from_bytes(&bytes, "k").unwrap();
+        let id = |rg: usize| metadata.row_group(rg).column(0);
+        let overwrite = |range: Range<u64>, with: &[u8]| {
+            let mut corrupt = bytes.to_vec();
+            let start = usize::try_from(range.start).unwrap();
+            let end = usize::try_from(range.end).unwrap();
+            for (i, byte) in corrupt[start..end].iter_mut().enumerate() {
+                *byte = with[i % with.len()];
+            }
+            Bytes::from(corrupt)
+        };
+        // Garbage for the column index of `id` in row group 0; a page count of two billion
+        // for its offset index in row group 0 (which parquet's decoder would try to allocate).
+        for corrupt in [
+            overwrite(id(0).column_index_range().unwrap(), &[0xFF]),
+            overwrite(
+                id(0).offset_index_range().unwrap(),
+                &[0x19, 0xFC, 0x80, 0x80, 0x80, 0x80, 0x07],
+            ),
+        ] {
+            assert_eq!(
+                pages_chosen(&Source::Memory(corrupt.clone()), &corrupt, TWO_RANGES),
+                (vec![0, 1], rows(&[(true, 500), (false, 400), (true, 100)]))
+            );
+        }
     }
 
     #[test]

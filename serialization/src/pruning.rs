@@ -1,4 +1,4 @@
-//! Row-group pruning from Parquet statistics.
+//! Row-group and page pruning from Parquet statistics.
 //!
 //! A row group is read iff some conjunction of the predicates has every literal "maybe true"
 //! on it ([`prune_row_groups`]). Whether a literal may be true is decided from the row
@@ -23,6 +23,13 @@
 //!   (not truncated) bounds equal to `v` / listed; `!= null` and `is distinct from null`
 //!   match any value.
 //!
+//! The same rule prunes **data pages** from a file's page index (its per-page min, max and
+//! null count): `prune_pages` gives the rows of each chosen row group whose pages may
+//! match, and the reader skips the others. Pages of different columns do not align, so a
+//! conjunction keeps the intersection of its literals' row ranges and the predicates the
+//! union of their conjunctions'. Page bounds of byte-array columns may be truncated (the
+//! column index has no exactness flag) and count as inexact.
+//!
 //! A column of Arrow type `Null` holds only null rows. Literal values are converted to the
 //! column's representation with [`crate::filter::coerce_value`], so statistics and the row
 //! filter compare the same values; a value that cannot be converted does not prune (the row
@@ -36,15 +43,18 @@
 //! on all-null data instead of dropping its conjunction.
 
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, UInt64Array};
 use arrow::datatypes::{DataType, Schema};
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 use parquet::basic::Type as PhysicalType;
 use parquet::file::metadata::ParquetMetaData;
 use plateau_core::{Error, Literal, Op, Predicates, Result, Scalar, Value};
 
 use crate::filter::{self, EvalOptions};
+use crate::page_index::ChunkPageIndex;
 
 /// What the statistics of one row group say about one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -200,15 +210,40 @@ pub fn literal_may_match(
     stats: &ColumnStatistics,
     options: &EvalOptions,
 ) -> bool {
-    let kind = column_kind(data_type);
-    let prepared = match kind {
-        ColumnKind::Plain | ColumnKind::Float => {
-            prepare(&literal.column, data_type, &literal.value, options)
+    LiteralTest::new(literal, data_type, options).may_match(stats)
+}
+
+/// A literal prepared once (its value converted to the column's representation) and then
+/// tested against the statistics of many row groups or pages.
+#[derive(Debug)]
+struct LiteralTest {
+    kind: ColumnKind,
+    op: Op,
+    value: Prepared,
+    null_matches: bool,
+}
+
+impl LiteralTest {
+    fn new(literal: &Literal, data_type: &DataType, options: &EvalOptions) -> Self {
+        let kind = column_kind(data_type);
+        let value = match kind {
+            ColumnKind::Plain | ColumnKind::Float => {
+                prepare(&literal.column, data_type, &literal.value, options)
+            }
+            ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
+        };
+        Self {
+            kind,
+            op: literal.op,
+            value,
+            null_matches: null_row_matches(literal.op, &literal.value),
         }
-        ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
-    };
-    let null_matches = null_row_matches(literal.op, &literal.value);
-    may_match(kind, literal.op, &prepared, null_matches, stats)
+    }
+
+    /// Whether rows described by `stats` may satisfy the literal.
+    fn may_match(&self, stats: &ColumnStatistics) -> bool {
+        may_match(self.kind, self.op, &self.value, self.null_matches, stats)
+    }
 }
 
 fn may_match(
@@ -402,63 +437,210 @@ pub fn prune_row_groups(
 ) -> Result<Vec<usize>> {
     let num_row_groups = metadata.num_row_groups();
     // Per column: statistics of every row group, computed once however many literals use it.
-    let mut columns: Vec<(&str, DataType, Vec<ColumnStatistics>)> = Vec::new();
+    let mut columns: Vec<(&str, Vec<ColumnStatistics>)> = Vec::new();
     for name in predicates.columns() {
-        let field = schema
-            .field_with_name(name)
-            .map_err(|_| Error::ColumnNotFound {
-                columns: vec![name.to_owned()],
-            })?;
         let stats = row_group_statistics(metadata, schema, name)?;
-        columns.push((name, field.data_type().clone(), stats));
+        columns.push((name, stats));
     }
-    // Per conjunction and literal: the column, the converted value and the null rule.
-    struct PreparedLiteral {
-        column: usize,
-        kind: ColumnKind,
-        op: Op,
-        value: Prepared,
-        null_matches: bool,
-    }
-    let mut conjunctions = Vec::with_capacity(predicates.conjunctions.len());
-    for conjunction in &predicates.conjunctions {
-        let mut literals = Vec::with_capacity(conjunction.literals.len());
-        for literal in &conjunction.literals {
-            let column = columns
-                .iter()
-                .position(|(name, _, _)| *name == literal.column)
-                .ok_or_else(|| Error::ColumnNotFound {
-                    columns: vec![literal.column.clone()],
-                })?;
-            let data_type = &columns[column].1;
-            let kind = column_kind(data_type);
-            let value = match kind {
-                ColumnKind::Plain | ColumnKind::Float => {
-                    prepare(&literal.column, data_type, &literal.value, options)
-                }
-                ColumnKind::AllNull | ColumnKind::Opaque => Prepared::Unusable,
-            };
-            literals.push(PreparedLiteral {
-                column,
-                kind,
-                op: literal.op,
-                value,
-                null_matches: null_row_matches(literal.op, &literal.value),
-            });
-        }
-        conjunctions.push(literals);
-    }
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let conjunctions = prepare_literals(schema, predicates, &names, options)?;
     Ok((0..num_row_groups)
         .filter(|&rg| {
             conjunctions.iter().any(|literals| {
-                literals.iter().all(|l| {
-                    columns[l.column].2.get(rg).is_none_or(|stats| {
-                        may_match(l.kind, l.op, &l.value, l.null_matches, stats)
-                    })
+                literals.iter().all(|(column, test)| {
+                    columns[*column]
+                        .1
+                        .get(rg)
+                        .is_none_or(|stats| test.may_match(stats))
                 })
             })
         })
         .collect())
+}
+
+/// Every literal of `predicates`, conjunction by conjunction, as the position of its column
+/// in `columns` and its prepared test.
+fn prepare_literals(
+    schema: &Schema,
+    predicates: &Predicates,
+    columns: &[&str],
+    options: &EvalOptions,
+) -> Result<Vec<Vec<(usize, LiteralTest)>>> {
+    let not_found = |name: &str| Error::ColumnNotFound {
+        columns: vec![name.to_owned()],
+    };
+    predicates
+        .conjunctions
+        .iter()
+        .map(|conjunction| {
+            conjunction
+                .literals
+                .iter()
+                .map(|literal| {
+                    let column = columns
+                        .iter()
+                        .position(|name| *name == literal.column)
+                        .ok_or_else(|| not_found(&literal.column))?;
+                    let field = schema
+                        .field_with_name(&literal.column)
+                        .map_err(|_| not_found(&literal.column))?;
+                    Ok((
+                        column,
+                        LiteralTest::new(literal, field.data_type(), options),
+                    ))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The statistics of one data page and the rows (within its row group) it holds.
+#[derive(Clone, Debug)]
+struct PageStatistics {
+    rows: Range<usize>,
+    stats: ColumnStatistics,
+}
+
+/// For each of `row_groups`, in order, the rows that may hold a row matching `predicates`
+/// according to the statistics of their data pages: a [`RowSelection`] spanning the row
+/// group's rows. `None` when no predicate column has a usable page index in any of them, so
+/// there is nothing to prune.
+///
+/// `load` gives the checked page index of a column chunk (row group, leaf column), or `None`
+/// (no index, or not in memory); its pages then count as "may match". A page is skipped
+/// only when, for every conjunction, some literal cannot match it: as for row groups, each
+/// literal's pages are tested with the literal's statistics rule, the kept pages of the
+/// literals of a conjunction are intersected, and the conjunctions' rows united. Pages of
+/// different columns need not align: the rules combine row ranges, not pages.
+///
+/// The predicates must have been checked against `schema` ([`crate::filter::check_types`]).
+pub(crate) fn prune_pages(
+    metadata: &ParquetMetaData,
+    schema: &Schema,
+    predicates: &Predicates,
+    options: &EvalOptions,
+    row_groups: &[usize],
+    load: &dyn Fn(usize, usize) -> Option<ChunkPageIndex>,
+) -> Result<Option<Vec<RowSelection>>> {
+    let names: Vec<&str> = predicates.columns().into_iter().collect();
+    // Per column, per row group in `row_groups`: its pages, if known.
+    let pages: Vec<Vec<Option<Vec<PageStatistics>>>> = names
+        .iter()
+        .map(|name| column_page_statistics(metadata, schema, name, row_groups, load))
+        .collect();
+    if pages.iter().flatten().all(Option::is_none) {
+        return Ok(None);
+    }
+    let conjunctions = prepare_literals(schema, predicates, &names, options)?;
+    let selections = row_groups
+        .iter()
+        .enumerate()
+        .map(|(i, &rg)| {
+            let rows = usize::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0);
+            row_group_selection(&conjunctions, |column| pages[column][i].as_deref(), rows)
+        })
+        .collect();
+    Ok(Some(selections))
+}
+
+/// The pages of `column` in each of `row_groups` (`None` where unknown).
+fn column_page_statistics(
+    metadata: &ParquetMetaData,
+    schema: &Schema,
+    column: &str,
+    row_groups: &[usize],
+    load: &dyn Fn(usize, usize) -> Option<ChunkPageIndex>,
+) -> Vec<Option<Vec<PageStatistics>>> {
+    let unknown = || vec![None; row_groups.len()];
+    let Some((_, field)) = schema.column_with_name(column) else {
+        return unknown();
+    };
+    // As for row groups: nested columns are never pruned, all-null ones need no statistics.
+    if matches!(
+        column_kind(field.data_type()),
+        ColumnKind::Opaque | ColumnKind::AllNull
+    ) {
+        return unknown();
+    }
+    let parquet_schema = metadata.file_metadata().schema_descr();
+    let Ok(converter) = StatisticsConverter::try_new(column, schema, parquet_schema) else {
+        return unknown();
+    };
+    let Some(leaf) = converter.parquet_column_index() else {
+        return unknown();
+    };
+    let converter =
+        converter.with_column_orders(metadata.file_metadata().column_orders().map(Vec::as_slice));
+    // The column index has no exactness flags; writers truncate long byte-array bounds.
+    let truncatable = matches!(
+        parquet_schema.column(leaf).physical_type(),
+        PhysicalType::BYTE_ARRAY | PhysicalType::FIXED_LEN_BYTE_ARRAY
+    );
+    row_groups
+        .iter()
+        .map(|rg| {
+            let index = load(*rg, leaf)?;
+            chunk_page_statistics(&converter, &index, std::slice::from_ref(rg), truncatable)
+        })
+        .collect()
+}
+
+/// The pages of one column chunk with their statistics; `None` if parquet cannot convert
+/// them to the column's Arrow type.
+fn chunk_page_statistics(
+    converter: &StatisticsConverter<'_>,
+    index: &ChunkPageIndex,
+    row_group: &[usize],
+    truncatable: bool,
+) -> Option<Vec<PageStatistics>> {
+    let mins = converter.data_page_mins(index, row_group).ok()?;
+    let maxes = converter.data_page_maxes(index, row_group).ok()?;
+    let nulls = converter.data_page_null_counts(index, row_group).ok()?;
+    let pages = index.pages();
+    if [mins.len(), maxes.len(), nulls.len()] != [pages.len(); 3] {
+        return None;
+    }
+    let statistics = pages.iter().enumerate().map(|(i, rows)| PageStatistics {
+        rows: rows.clone(),
+        stats: ColumnStatistics {
+            row_count: rows.len() as u64,
+            null_count: count_at(&nulls, i),
+            min: scalar_at(&mins, i),
+            max: scalar_at(&maxes, i),
+            min_exact: !truncatable,
+            max_exact: !truncatable,
+        },
+    });
+    Some(statistics.collect())
+}
+
+/// The rows of a row group of `rows` rows that may match: the union over conjunctions of
+/// the intersection over their literals of the pages the literal may match (`pages` gives a
+/// column's pages, `None` when unknown: every row may match).
+fn row_group_selection<'p>(
+    conjunctions: &[Vec<(usize, LiteralTest)>],
+    pages: impl Fn(usize) -> Option<&'p [PageStatistics]>,
+    rows: usize,
+) -> RowSelection {
+    let mut any: Option<RowSelection> = None;
+    for literals in conjunctions {
+        let mut all = RowSelection::from(vec![RowSelector::select(rows)]);
+        for (column, test) in literals {
+            let Some(pages) = pages(*column) else {
+                continue;
+            };
+            let kept = pages
+                .iter()
+                .filter(|page| test.may_match(&page.stats))
+                .map(|page| page.rows.clone());
+            all = all.intersection(&RowSelection::from_consecutive_ranges(kept, rows));
+        }
+        any = Some(match any {
+            None => all,
+            Some(previous) => previous.union(&all),
+        });
+    }
+    any.unwrap_or_else(|| RowSelection::from(vec![RowSelector::skip(rows)]))
 }
 
 #[cfg(test)]

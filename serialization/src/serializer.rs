@@ -52,9 +52,11 @@ pub struct ReadOptions {
     /// Rows to keep (plateau's `predicates`). They may name columns outside `columns`; those
     /// are read for filtering and dropped afterwards. `None` (the default): every row.
     pub predicates: Option<Predicates>,
-    /// Whether the Parquet reader may skip row groups whose statistics prove that no row
-    /// matches (plateau's `predicate_pushdown_to_io`). Default `true`. Either way the result
-    /// holds exactly the matching rows.
+    /// Whether the Parquet reader may use the predicates while it reads (plateau's
+    /// `predicate_pushdown_to_io`): skip row groups, and data pages (with a page index in
+    /// memory), whose statistics prove that no row matches, and evaluate the predicates on
+    /// their columns first, decoding the other columns only for matching rows. Default
+    /// `true`. Either way the result holds exactly the matching rows.
     pub predicate_pushdown: bool,
     /// Columns returned as `Dictionary<Int32, _>` arrays (plateau's `categories`). Default
     /// empty: dictionary-encoded columns are decoded to their value type. Columns Arrow
@@ -174,6 +176,10 @@ pub(crate) struct ReadRequest<'a> {
     /// Indices (into the file schema, ascending) of the columns to decode: the output columns
     /// and the predicate columns.
     pub(crate) decode: Vec<usize>,
+    /// Indices (into the file schema, ascending) of the predicate columns.
+    pub(crate) predicate_columns: Vec<usize>,
+    /// Indices (into the file schema, ascending, without repeats) of the output columns.
+    pub(crate) output_columns: Vec<usize>,
     /// Names of the output columns, in output order.
     output: Vec<String>,
 }
@@ -230,10 +236,22 @@ impl<'a> ReadRequest<'a> {
             .collect();
         decode.sort_unstable();
         decode.dedup();
+        let indices = |names: &mut dyn Iterator<Item = &str>| {
+            let mut indices: Vec<usize> = names
+                .filter_map(|name| file_schema.index_of(name).ok())
+                .collect();
+            indices.sort_unstable();
+            indices.dedup();
+            indices
+        };
+        let predicate_columns = indices(&mut predicate_columns.iter().copied());
+        let output_columns = indices(&mut output.iter().map(String::as_str));
         Ok(Self {
             options,
             file_schema,
             decode,
+            predicate_columns,
+            output_columns,
             output,
         })
     }
@@ -299,6 +317,14 @@ impl<'a> ReadRequest<'a> {
             None => decoded.clone(),
         };
         self.project(&filtered)
+    }
+
+    /// [`ReadRequest::finish`] for a batch whose rows the reader already filtered with the
+    /// predicates (late materialisation), which need hold only the output columns (any
+    /// order): only projects, as evaluating the predicates again would cost as much as the
+    /// first time and change nothing.
+    pub(crate) fn finish_prefiltered(&self, filtered: &RecordBatch) -> Result<RecordBatch> {
+        self.project(filtered)
     }
 
     /// Selects and orders the output columns and applies the dictionary rules.

@@ -1,6 +1,8 @@
 //! Pruning never changes results: for random data in several row groups, random predicates
 //! over all nine operators and random projections, reading with pushdown, reading without,
-//! and filtering the whole batch in memory give the same rows.
+//! and filtering the whole batch in memory give the same rows. The same holds for files of
+//! many small data pages, with and without a page index, where pushdown also prunes pages
+//! and filters rows in the reader (late materialisation), also of categorical columns.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod parquet_support;
@@ -12,6 +14,9 @@ use arrow::array::{
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::TimeUnit;
+use bytes::Bytes;
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet_support::batch;
 use plateau_core::{Conjunction, Literal, Op, Predicates, Scalar, Value};
 use plateau_serialization::filter::{filter_batch, EvalOptions};
@@ -171,47 +176,93 @@ fn predicates() -> impl Strategy<Value = Predicates> {
     .prop_map(Predicates::new)
 }
 
+/// Sorts `rows` by the column `by`, if any: sorted columns give tight statistics, so
+/// pruning actually happens.
+fn sort_rows(rows: &mut [Row], by: Option<&str>) {
+    match by {
+        Some("i") => rows.sort_by_key(|r| r.i),
+        Some("f") => rows.sort_by(|a, b| match (a.f, b.f) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        }),
+        Some("s") => rows.sort_by(|a, b| a.s.cmp(&b.s)),
+        Some("d") => rows.sort_by_key(|r| r.d),
+        Some(_) => rows.sort_by_key(|r| r.t),
+        None => {}
+    }
+}
+
+fn column_name() -> impl Strategy<Value = &'static str> {
+    prop_oneof![Just("i"), Just("f"), Just("s"), Just("d"), Just("t")]
+}
+
+fn projection() -> impl Strategy<Value = Option<Vec<&'static str>>> {
+    proptest::option::of(
+        proptest::sample::subsequence(vec!["i", "f", "s", "d", "t"], 0..=5).prop_shuffle(),
+    )
+}
+
+/// `data` as Parquet with row groups of `chunk_size` rows and data pages of at most
+/// `page_rows` rows; with a page index if `page_index`.
+fn write_paged(
+    data: &RecordBatch,
+    chunk_size: usize,
+    page_rows: usize,
+    page_index: bool,
+    dictionary: bool,
+) -> Bytes {
+    let statistics = if page_index {
+        EnabledStatistics::Page
+    } else {
+        EnabledStatistics::Chunk
+    };
+    let properties = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(chunk_size))
+        .set_data_page_row_count_limit(page_rows)
+        // The page row limit is checked once per write batch.
+        .set_write_batch_size(page_rows)
+        .set_statistics_enabled(statistics)
+        .set_dictionary_enabled(dictionary)
+        .build();
+    let mut buffer = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut buffer, data.schema(), Some(properties)).unwrap();
+    writer.write(data).unwrap();
+    writer.close().unwrap();
+    Bytes::from(buffer)
+}
+
+/// The rows of `data` that `predicates` select, in memory, with the columns `columns`.
+fn expected(data: &RecordBatch, predicates: &Predicates, columns: Option<&[&str]>) -> RecordBatch {
+    let filtered = filter_batch(data, predicates, &EvalOptions::default()).unwrap();
+    match columns {
+        None => filtered,
+        Some(names) => {
+            let indices: Vec<usize> = names
+                .iter()
+                .map(|n| data.schema().index_of(n).unwrap())
+                .collect();
+            filtered.project(&indices).unwrap()
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn pruning_never_changes_results(
         rows in proptest::collection::vec(row(), 0..60),
-        sort_by in proptest::option::of(prop_oneof![Just("i"), Just("f"), Just("s"), Just("d"), Just("t")]),
+        sort_by in proptest::option::of(column_name()),
         chunk_size in 1usize..12,
         predicates in predicates(),
-        columns in proptest::option::of(
-            proptest::sample::subsequence(vec!["i", "f", "s", "d", "t"], 0..=5)
-                .prop_shuffle(),
-        ),
+        columns in projection(),
     ) {
         let mut rows = rows;
-        // Sorted columns give tight statistics, so pruning actually happens.
-        match sort_by {
-            Some("i") => rows.sort_by_key(|r| r.i),
-            Some("f") => rows.sort_by(|a, b| match (a.f, b.f) {
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                (x, y) => x.is_some().cmp(&y.is_some()),
-            }),
-            Some("s") => rows.sort_by(|a, b| a.s.cmp(&b.s)),
-            Some("d") => rows.sort_by_key(|r| r.d),
-            Some(_) => rows.sort_by_key(|r| r.t),
-            None => {}
-        }
+        sort_rows(&mut rows, sort_by);
         let data = to_batch(&rows);
         let serializer = ParquetSerializer::default().with_chunk_size(Some(chunk_size)).unwrap();
         let bytes = serializer.serialize(&data).unwrap();
-        let filtered = filter_batch(&data, &predicates, &EvalOptions::default()).unwrap();
-        let expected = match &columns {
-            None => filtered,
-            Some(names) => {
-                let indices: Vec<usize> = names
-                    .iter()
-                    .map(|n| data.schema().index_of(n).unwrap())
-                    .collect();
-                filtered.project(&indices).unwrap()
-            }
-        };
+        let expected = expected(&data, &predicates, columns.as_deref());
         let mut options = ReadOptions::default().predicates(predicates.clone());
         options.columns = columns.map(|names| names.into_iter().map(String::from).collect());
         let with = serializer.deserialize(bytes.clone(), "p.parquet", &options).unwrap();
@@ -220,5 +271,44 @@ proptest! {
             .unwrap();
         prop_assert_eq!(&with, &expected, "with pushdown, predicates {}", predicates);
         prop_assert_eq!(&without, &expected, "without pushdown, predicates {}", predicates);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn paged_files_read_the_same_with_and_without_pushdown(
+        rows in proptest::collection::vec(row(), 0..80),
+        sort_by in proptest::option::of(column_name()),
+        chunk_size in 1usize..40,
+        page_rows in 1usize..6,
+        page_index in proptest::bool::weighted(0.8),
+        dictionary in any::<bool>(),
+        predicates in predicates(),
+        columns in projection(),
+        categoricals in proptest::sample::subsequence(vec!["i", "s", "d", "t"], 0..=2),
+    ) {
+        let mut rows = rows;
+        sort_rows(&mut rows, sort_by);
+        let data = to_batch(&rows);
+        let bytes = write_paged(&data, chunk_size, page_rows, page_index, dictionary);
+        let mut options = ReadOptions::default()
+            .predicates(predicates.clone())
+            .categoricals(categoricals.iter().copied());
+        options.columns = columns
+            .as_ref()
+            .map(|names| names.iter().map(|n| (*n).to_owned()).collect());
+        let serializer = ParquetSerializer::default();
+        let with = serializer.deserialize(bytes.clone(), "p.parquet", &options).unwrap();
+        let without = serializer
+            .deserialize(bytes, "p.parquet", &options.clone().predicate_pushdown(false))
+            .unwrap();
+        // Equal batches also have equal schemas: column order, types, dictionaries.
+        prop_assert_eq!(&with, &without, "predicates {}", predicates);
+        if categoricals.is_empty() {
+            let expected = expected(&data, &predicates, columns.as_deref());
+            prop_assert_eq!(&with, &expected, "predicates {}", predicates);
+        }
     }
 }

@@ -1,0 +1,261 @@
+//! The page index of one Parquet column chunk, decoded from bytes a read already holds.
+//!
+//! A column chunk's page index has two parts: the *column index* (per data page: min, max,
+//! null count) and the *offset index* (per data page: where it starts and its first row).
+//! [`crate::pruning::prune_pages`] turns them into the rows a read may skip.
+//!
+//! A read never fetches a page index: files written by pyarrow mostly have none, and fetching
+//! it would cost a request that has to finish before the data can be requested. It is used
+//! when the whole file is in memory, or when the index lies in the end of the file already
+//! fetched for the footer (writers put it just before the footer).
+//!
+//! The index comes from the file, so it is checked before it is believed: a page index that
+//! does not decode, whose pages do not start at row 0 and then at strictly increasing rows
+//! inside the row group, whose column and offset index disagree on the number of pages, or
+//! whose null counts exceed a page's rows is ignored ([`ChunkPageIndex::load`] returns `None`)
+//! and the read proceeds without page pruning, with the same result.
+
+use std::any::Any;
+use std::ops::Range;
+
+use bytes::Bytes;
+use parquet::file::metadata::page_index::PageIndexProvider;
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
+use parquet::file::page_index::index_reader::{decode_column_index, decode_offset_index};
+use parquet::file::page_index::offset_index::OffsetIndexMetaData;
+
+/// The checked page index of the column chunk of leaf column `leaf` in row group
+/// `row_group`.
+///
+/// It serves parquet's [`PageIndexProvider`] for that one chunk, so parquet's statistics
+/// converter can read its page statistics as Arrow arrays of the column's type.
+#[derive(Debug)]
+pub(crate) struct ChunkPageIndex {
+    row_group: usize,
+    leaf: usize,
+    column_index: ColumnIndexMetaData,
+    offset_index: OffsetIndexMetaData,
+    /// The rows (within the row group) of each data page, in order and adjacent.
+    pages: Vec<Range<usize>>,
+}
+
+impl ChunkPageIndex {
+    /// The page index of a column chunk, if the file has one, `held` (which returns the
+    /// bytes of a range of the file that are already in memory) has its bytes, and it passes
+    /// the checks of the module documentation.
+    pub(crate) fn load(
+        metadata: &ParquetMetaData,
+        row_group: usize,
+        leaf: usize,
+        held: &dyn Fn(Range<u64>) -> Option<Bytes>,
+    ) -> Option<Self> {
+        let group = metadata.row_groups().get(row_group)?;
+        let chunk = group.columns().get(leaf)?;
+        let rows = usize::try_from(group.num_rows()).ok()?;
+        let offset_index = decode_offset(&held(chunk.offset_index_range()?)?)?;
+        let pages = page_rows(&offset_index, rows)?;
+        let column_index =
+            decode_column_index(&held(chunk.column_index_range()?)?, chunk.column_type()).ok()?;
+        if !agrees(&column_index, &pages) {
+            return None;
+        }
+        Some(Self {
+            row_group,
+            leaf,
+            column_index,
+            offset_index,
+            pages,
+        })
+    }
+
+    /// The rows of each data page.
+    pub(crate) fn pages(&self) -> &[Range<usize>] {
+        &self.pages
+    }
+
+    fn is_this_chunk(&self, row_group: usize, leaf: usize) -> bool {
+        row_group == self.row_group && leaf == self.leaf
+    }
+}
+
+impl PageIndexProvider for ChunkPageIndex {
+    fn has_offset_indexes(&self) -> bool {
+        true
+    }
+
+    fn has_column_indexes(&self) -> bool {
+        true
+    }
+
+    fn column_index(&self, row_group: usize, leaf: usize) -> Option<&ColumnIndexMetaData> {
+        self.is_this_chunk(row_group, leaf)
+            .then_some(&self.column_index)
+    }
+
+    fn offset_index(&self, row_group: usize, leaf: usize) -> Option<&OffsetIndexMetaData> {
+        self.is_this_chunk(row_group, leaf)
+            .then_some(&self.offset_index)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Decodes an offset index, refusing one whose page list claims more entries than it has
+/// bytes.
+///
+/// parquet's fast offset-index decoder reserves room for the claimed number of pages before
+/// reading any: a corrupt count of two billion asks for about 50 GB, and a failed allocation
+/// aborts the process, which no panic guard catches. Every page location takes several
+/// bytes, so a count above the byte length is certainly corrupt.
+fn decode_offset(bytes: &[u8]) -> Option<OffsetIndexMetaData> {
+    if claimed_pages(bytes).is_some_and(|pages| pages > bytes.len() as u64) {
+        return None;
+    }
+    decode_offset_index(bytes).ok()
+}
+
+/// The number of pages an offset index declares, when it starts the way parquet's fast
+/// decoder reads without checking the count; `None` when it does not (parquet then uses its
+/// checked decoder).
+///
+/// In Thrift's compact encoding the index starts with the header of field 1, a list: the byte
+/// `0x19` (field id delta 1, type 9). The list header follows: one byte whose high nibble is
+/// the element count, or `0xF` and the count as an unsigned LEB128 varint after it.
+fn claimed_pages(bytes: &[u8]) -> Option<u64> {
+    let (&field, rest) = bytes.split_first()?;
+    if field != 0x19 {
+        return None;
+    }
+    let (&list, rest) = rest.split_first()?;
+    let short = u64::from(list >> 4);
+    if short != 0xF {
+        return Some(short);
+    }
+    let mut count = 0u64;
+    // A u64 takes at most ten varint bytes.
+    for (i, &byte) in rest.iter().take(10).enumerate() {
+        count |= u64::from(byte & 0x7F)
+            .checked_shl(7 * i as u32)
+            .unwrap_or(0);
+        if byte & 0x80 == 0 {
+            return Some(count);
+        }
+    }
+    // Unterminated: parquet would fail to read it, but never let it reach the allocation.
+    Some(u64::MAX)
+}
+
+/// The rows of each page of a column chunk of `rows` rows, from its offset index; `None`
+/// unless the first page starts at row 0 and every other one strictly later, inside the row
+/// group (so every page has rows and they cover the row group exactly).
+fn page_rows(index: &OffsetIndexMetaData, rows: usize) -> Option<Vec<Range<usize>>> {
+    let starts = index
+        .page_locations()
+        .iter()
+        .map(|page| usize::try_from(page.first_row_index).ok())
+        .collect::<Option<Vec<usize>>>()?;
+    let valid = starts.first() == Some(&0)
+        && starts.windows(2).all(|pair| pair[0] < pair[1])
+        && starts.last().is_some_and(|&last| last < rows);
+    if !valid {
+        return None;
+    }
+    let ends = starts.iter().skip(1).copied().chain(std::iter::once(rows));
+    Some(
+        starts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| start..end)
+            .collect(),
+    )
+}
+
+/// Whether a column index describes exactly `pages` and counts no more nulls in a page than
+/// it has rows (a larger count would let pruning conclude that a page has no values).
+fn agrees(index: &ColumnIndexMetaData, pages: &[Range<usize>]) -> bool {
+    if index.num_pages() != pages.len() as u64 {
+        return false;
+    }
+    index.null_counts().is_none_or(|counts| {
+        counts.len() == pages.len()
+            && counts
+                .iter()
+                .zip(pages)
+                .all(|(&nulls, rows)| u64::try_from(nulls).is_ok_and(|n| n <= rows.len() as u64))
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
+mod tests {
+    use parquet::basic::Type;
+    use parquet::file::metadata::{ColumnIndexBuilder, OffsetIndexBuilder};
+
+    use super::*;
+
+    #[test]
+    fn claimed_page_counts() {
+        // Not the fast decoder's layout: parquet checks the count itself.
+        assert_eq!(claimed_pages(&[]), None);
+        assert_eq!(claimed_pages(&[0x18, 0x3C]), None);
+        // Short form: three pages.
+        assert_eq!(claimed_pages(&[0x19, 0x3C]), Some(3));
+        // Long form: 300 = 0b10_0101100 as LEB128 (0xAC 0x02).
+        assert_eq!(claimed_pages(&[0x19, 0xFC, 0xAC, 0x02]), Some(300));
+        // Two billion pages in a few bytes.
+        let hostile = [0x19, 0xFC, 0x80, 0x80, 0x80, 0x80, 0x07, 0x00];
+        assert_eq!(claimed_pages(&hostile), Some(1_879_048_192));
+        assert!(decode_offset(&hostile).is_none());
+        // Unterminated varint.
+        assert_eq!(claimed_pages(&[0x19, 0xFC, 0x80]), Some(u64::MAX));
+    }
+
+    fn offset_index(row_counts: &[i64]) -> OffsetIndexMetaData {
+        let mut builder = OffsetIndexBuilder::new();
+        for (page, &rows) in row_counts.iter().enumerate() {
+            builder.append_row_count(rows);
+            builder.append_offset_and_size(4 + 100 * page as i64, 100);
+        }
+        builder.build()
+    }
+
+    #[test]
+    fn pages_must_cover_the_row_group_in_order() {
+        assert_eq!(
+            page_rows(&offset_index(&[3, 4, 2]), 9),
+            Some(vec![0..3, 3..7, 7..9])
+        );
+        // An empty page (a repeated first row), a first row past the row group, no pages.
+        assert_eq!(page_rows(&offset_index(&[3, 0, 6]), 9), None);
+        assert_eq!(page_rows(&offset_index(&[3, 6, 1]), 9), None);
+        assert_eq!(page_rows(&offset_index(&[]), 9), None);
+        assert_eq!(page_rows(&offset_index(&[-1, 10]), 9), None);
+    }
+
+    fn column_index(null_counts: &[i64]) -> ColumnIndexMetaData {
+        let mut builder = ColumnIndexBuilder::new(Type::INT64);
+        for &nulls in null_counts {
+            builder.append(
+                false,
+                1i64.to_le_bytes().to_vec(),
+                2i64.to_le_bytes().to_vec(),
+                nulls,
+                None,
+            );
+        }
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn column_index_must_agree_with_the_pages() {
+        let pages = [0..3, 3..7];
+        assert!(agrees(&column_index(&[0, 4]), &pages));
+        // More nulls than rows, a negative count, a page too many.
+        assert!(!agrees(&column_index(&[4, 0]), &pages));
+        assert!(!agrees(&column_index(&[-1, 0]), &pages));
+        assert!(!agrees(&column_index(&[0, 0, 0]), &pages));
+    }
+}
