@@ -23,8 +23,8 @@ use std::vec::IntoIter;
 
 use arrow::array::RecordBatch;
 use plateau_core::{Result, Store};
-use plateau_io::read::{concat_table, plan, plan_table, read_group, ReadOptions, TablePlan};
-use plateau_io::scan::{ScanOptions, ScanPlan, TaskReader};
+use plateau_io::read::{collect_table, plan, plan_table, read_group, ReadOptions, TablePlan};
+use plateau_io::scan::{ScanOptions, TaskReader};
 use plateau_metadata::planning::DispatchGroup;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use rayon::prelude::*;
@@ -194,24 +194,17 @@ pub fn read_table(
     match plan_table(factory, options)? {
         TablePlan::Done(batch) => Ok(batch),
         TablePlan::Scan(plan) => {
-            let batches = read_all_tasks(factory.store(), &plan, parallel)?;
-            concat_table(&plan, &batches)
+            parallel.begin(Step::ReadGroups, plan.tasks.len());
+            let indices = (0..plan.tasks.len()).collect();
+            let reader = TaskReader::new(
+                factory.store(),
+                Arc::clone(&plan),
+                indices,
+                &scan_options(parallel),
+            )?;
+            collect_table(&plan, reader.inspect(|_| parallel.advance(1)))
         }
     }
-}
-
-/// Every task of `plan` in task order, [`scan_options`] files in flight, reporting each
-/// decoded file.
-fn read_all_tasks(
-    store: &Store,
-    plan: &Arc<ScanPlan>,
-    parallel: &ParallelOptions,
-) -> Result<Vec<RecordBatch>> {
-    parallel.begin(Step::ReadGroups, plan.tasks.len());
-    let indices = (0..plan.tasks.len()).collect();
-    TaskReader::new(store, Arc::clone(plan), indices, &scan_options(parallel))?
-        .inspect(|_| parallel.advance(1))
-        .collect()
 }
 
 /// The scan options of a parallel read: [`ScanOptions::files_in_flight`] at least its

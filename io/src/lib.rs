@@ -88,6 +88,7 @@
 //! # }).unwrap();
 //! ```
 
+mod accumulate;
 pub mod check;
 pub mod commit;
 pub mod copy;

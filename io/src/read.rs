@@ -65,10 +65,11 @@ use plateau_core::{naming, Error, Result, Store};
 use plateau_metadata::planning::DispatchGroup;
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 
+use crate::accumulate::TableAccumulator;
 pub use crate::read_options::{result_field, ReadOptions};
 pub use crate::scan::plan;
 use crate::scan::{
-    conform, output_schema, read_tasks_blocking, scan_plan_of, ScanOptions, ScanPlan,
+    conform, output_schema, read_tasks_blocking, scan_plan_of, ScanOptions, ScanPlan, TaskReader,
 };
 
 /// Reads the partitions of one planned group into one batch.
@@ -198,8 +199,9 @@ pub fn read_table_with(
         TablePlan::Done(batch) => Ok(batch),
         TablePlan::Scan(plan) => {
             let indices = (0..plan.tasks.len()).collect();
-            let batches = read_tasks_blocking(factory.store(), &plan, indices, scan_options)?;
-            concat_table(&plan, &batches)
+            let reader =
+                TaskReader::new(factory.store(), Arc::clone(&plan), indices, scan_options)?;
+            collect_table(&plan, reader)
         }
     }
 }
@@ -246,6 +248,23 @@ pub fn plan_table(factory: &DatasetFactory, options: &ReadOptions) -> Result<Tab
     Ok(TablePlan::Scan(Arc::new(scan_plan_of(
         &metadata, &groups, &options,
     )?)))
+}
+
+/// [`concat_table`] of batches as they arrive: each is appended to the table's final buffers
+/// (see the `accumulate` module) and dropped, so the copy overlaps the rest of the read and the
+/// table is never held twice.
+///
+/// # Errors
+/// The first error of `batches`; cast errors.
+pub fn collect_table(
+    plan: &ScanPlan,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<RecordBatch> {
+    let mut table = TableAccumulator::new(plan.output_schema.fields().iter().cloned().collect());
+    for batch in batches {
+        table.push(&batch?)?;
+    }
+    table.finish()
 }
 
 /// [`read_table`]'s result from the batches of every task of `plan`, in task order.
@@ -337,21 +356,10 @@ fn keep_out_of_range_timestamps(target: &mut [FieldRef], batches: &[RecordBatch]
         let DataType::Timestamp(unit, tz) = field.data_type() else {
             continue;
         };
-        let mut chosen = *unit;
-        for batch in batches {
-            let Some(column) = batch.column_by_name(field.name()) else {
-                continue;
-            };
-            let DataType::Timestamp(source, _) = column.data_type() else {
-                continue;
-            };
-            if unit_nanos(*source) <= unit_nanos(chosen) {
-                continue;
-            }
-            if !fits_unit(column.as_ref(), *source, chosen)? {
-                chosen = *source;
-            }
-        }
+        let columns = batches
+            .iter()
+            .filter_map(|batch| batch.column_by_name(field.name()));
+        let chosen = timestamp_unit(*unit, columns)?;
         if chosen != *unit {
             *field = Arc::new(
                 field
@@ -362,6 +370,27 @@ fn keep_out_of_range_timestamps(target: &mut [FieldRef], batches: &[RecordBatch]
         }
     }
     Ok(())
+}
+
+/// The unit a timestamp column of `unit` is read with, given its chunks `columns`: the
+/// coarsest unit of a chunk whose values would not fit a finer one, else `unit`.
+pub(crate) fn timestamp_unit<'a>(
+    unit: TimeUnit,
+    columns: impl Iterator<Item = &'a ArrayRef>,
+) -> Result<TimeUnit> {
+    let mut chosen = unit;
+    for column in columns {
+        let DataType::Timestamp(source, _) = column.data_type() else {
+            continue;
+        };
+        if unit_nanos(*source) <= unit_nanos(chosen) {
+            continue;
+        }
+        if !fits_unit(column.as_ref(), *source, chosen)? {
+            chosen = *source;
+        }
+    }
+    Ok(chosen)
 }
 
 /// Nanoseconds per unit.

@@ -599,9 +599,11 @@ async fn decode_task(
 /// The tasks `indices` of `plan` in that order.
 ///
 /// Two stages: up to [`ScanOptions::files_in_flight`] fetches run as tasks of the current
-/// tokio runtime (so they progress while decoding is busy), and as many decodes as the
-/// machine has cores run on the blocking pool. A slow decode therefore never holds an I/O
-/// slot: fetched files wait for a decoder, not the other way round.
+/// tokio runtime, and as many decodes as the machine has cores run on the blocking pool.
+/// The fetch stage is driven by a task of its own, which hands fetched files to the decode
+/// stage through a channel of `files_in_flight` places: a finished fetch is replaced at once,
+/// not when a decoder is free, so the requests of a read stay `files_in_flight` deep while
+/// decoding is busy. At most `2 × files_in_flight` files are in memory undecoded.
 pub fn read_tasks(
     store: Store,
     plan: Arc<ScanPlan>,
@@ -609,19 +611,20 @@ pub fn read_tasks(
     options: &ScanOptions,
 ) -> BoxStream<'static, Result<RecordBatch>> {
     let decoders = std::thread::available_parallelism().map_or(2, usize::from);
+    let in_flight = options.files_in_flight.max(1);
     let fetch_plan = Arc::clone(&plan);
-    futures::stream::iter(indices)
-        .map(move |index| {
-            let store = store.clone();
-            let plan = Arc::clone(&fetch_plan);
-            let fetching =
-                AbortOnDrop::spawn(async move { fetch_task(&store, &plan, index).await });
-            async move {
-                let fetched = fetching.await??;
-                Ok::<_, Error>((index, fetched))
-            }
+    // Started on first poll: the caller may build the stream outside a runtime.
+    let fetched = futures::stream::once(async move {
+        let (sender, receiver) = tokio::sync::mpsc::channel(in_flight);
+        let driver = AbortOnDrop::spawn(fetch_stage(store, fetch_plan, indices, in_flight, sender));
+        // The stream owns the driver: dropping it stops the fetches.
+        futures::stream::unfold((receiver, driver), |(mut receiver, driver)| async move {
+            let item = receiver.recv().await?;
+            Some((item, (receiver, driver)))
         })
-        .buffered(options.files_in_flight.max(1))
+    })
+    .flatten();
+    fetched
         .map(move |fetched| {
             let plan = Arc::clone(&plan);
             async move {
@@ -631,6 +634,32 @@ pub fn read_tasks(
         })
         .buffered(decoders)
         .boxed()
+}
+
+/// Fetches the tasks `indices` of `plan`, `in_flight` at a time, and sends them on in order
+/// until the first error or until the receiver is gone.
+async fn fetch_stage(
+    store: Store,
+    plan: Arc<ScanPlan>,
+    indices: Vec<usize>,
+    in_flight: usize,
+    sender: tokio::sync::mpsc::Sender<Result<(usize, fetch::FetchedFile)>>,
+) {
+    let mut fetches = futures::stream::iter(indices)
+        .map(|index| {
+            let store = store.clone();
+            let plan = Arc::clone(&plan);
+            let fetching =
+                AbortOnDrop::spawn(async move { fetch_task(&store, &plan, index).await });
+            async move { Ok::<_, Error>((index, fetching.await??)) }
+        })
+        .buffered(in_flight);
+    while let Some(fetched) = fetches.next().await {
+        let failed = fetched.is_err();
+        if sender.send(fetched).await.is_err() || failed {
+            return;
+        }
+    }
 }
 
 /// Reads the tasks `indices` of `plan` on the shared runtime, blocking once: their batches
