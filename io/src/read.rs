@@ -260,7 +260,20 @@ pub fn collect_table(
     plan: &ScanPlan,
     batches: impl IntoIterator<Item = Result<RecordBatch>>,
 ) -> Result<RecordBatch> {
-    let mut table = TableAccumulator::new(plan.output_schema.fields().iter().cloned().collect());
+    let target: Vec<FieldRef> = plan.output_schema.fields().iter().cloned().collect();
+    let mut batches = batches.into_iter();
+    // A read of one file keeps its batch's buffers: nothing to copy.
+    let Some(first) = batches.next().transpose()? else {
+        return concat_conformed(target, &[]);
+    };
+    let Some(second) = batches.next().transpose()? else {
+        return concat_conformed(target, &[first]);
+    };
+    let mut table = TableAccumulator::new(target);
+    table.push(&first)?;
+    drop(first);
+    table.push(&second)?;
+    drop(second);
     for batch in batches {
         table.push(&batch?)?;
     }
