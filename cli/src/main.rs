@@ -67,7 +67,7 @@ pub struct Cli {
     #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
     pub threads: Option<usize>,
     /// How often a lost update commit is retried against the newer dataset before exit 6:
-    /// 0 to 1000 (default 16, with jittered exponential backoff up to 2 s). Only updates
+    /// 0 to 1000 (default 32, with jittered exponential backoff up to 2 s). Only updates
     /// that mean the same after the other writer's commit are retried.
     #[arg(long, env = "PLATEAU_RETRIES", value_name = "N", global = true,
           value_parser = clap::value_parser!(u32).range(0..=1000))]

@@ -61,7 +61,7 @@
 //!
 //! # Retrying
 //!
-//! An update that loses the compare-and-swap is retried as [`RetryPolicy`] says (default: 16
+//! An update that loses the compare-and-swap is retried as [`RetryPolicy`] says (default: 32
 //! retries with jittered exponential backoff), against the metadata that won: it reloads the
 //! dataset, and goes on only if the update means the same there — same partition keys,
 //! table and secondary index columns (the new partitions carry exactly those indices), a
