@@ -27,13 +27,14 @@ use arrow::datatypes::{
 use plateau_core::{Error, Result};
 
 use crate::read::timestamp_unit;
+use crate::scan::conform_column;
 
 /// One output column being accumulated.
 enum Column {
     /// Appended into its final buffers.
     Built(Box<dyn ArrayBuilder>),
-    /// Timestamp chunks as decoded (`None`: the batch lacked the column), cast at the end.
-    Timestamps(Vec<(ArrayRef, usize)>),
+    /// Timestamp chunks as decoded (nulls where a batch lacked the column), cast at the end.
+    Timestamps(Vec<ArrayRef>),
     /// Conformed chunks, concatenated at the end.
     Chunks(Vec<ArrayRef>),
 }
@@ -71,29 +72,19 @@ impl TableAccumulator {
     /// Cast errors; string offsets beyond `i32` for `Utf8`/`Binary` columns.
     pub(crate) fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         let rows = batch.num_rows();
-        let cast_options = CastOptions {
-            safe: false,
-            ..Default::default()
-        };
         for (field, column) in self.target.iter().zip(self.columns.iter_mut()) {
-            let found = batch.column_by_name(field.name());
-            if let Column::Timestamps(chunks) = column {
-                let chunk = match found {
-                    Some(array) => Arc::clone(array),
-                    None => arrow::array::new_null_array(field.data_type(), rows),
-                };
-                chunks.push((chunk, rows));
-                continue;
-            }
-            let array = match found {
-                Some(array) if array.data_type() == field.data_type() => Arc::clone(array),
-                Some(array) => cast_with_options(array, field.data_type(), &cast_options)?,
-                None => arrow::array::new_null_array(field.data_type(), rows),
-            };
             match column {
-                Column::Built(builder) => append(builder.as_mut(), array.as_ref())?,
-                Column::Chunks(chunks) => chunks.push(array),
-                Column::Timestamps(_) => {}
+                Column::Timestamps(chunks) => {
+                    let chunk = match batch.column_by_name(field.name()) {
+                        Some(array) => Arc::clone(array),
+                        None => arrow::array::new_null_array(field.data_type(), rows),
+                    };
+                    chunks.push(chunk);
+                }
+                Column::Built(builder) => {
+                    append(builder.as_mut(), conform_column(batch, field)?.as_ref())?;
+                }
+                Column::Chunks(chunks) => chunks.push(conform_column(batch, field)?),
             }
         }
         self.rows += rows;
@@ -125,11 +116,11 @@ impl TableAccumulator {
                             field.name()
                         )));
                     };
-                    let unit = timestamp_unit(*unit, chunks.iter().map(|(chunk, _)| chunk))?;
+                    let unit = timestamp_unit(*unit, chunks.iter())?;
                     let data_type = DataType::Timestamp(unit, tz.clone());
                     let cast = chunks
                         .iter()
-                        .map(|(chunk, _)| cast_with_options(chunk, &data_type, &cast_options))
+                        .map(|chunk| cast_with_options(chunk, &data_type, &cast_options))
                         .collect::<std::result::Result<Vec<_>, _>>()?;
                     let field: FieldRef =
                         Arc::new(Field::clone(&field).with_data_type(data_type.clone()));

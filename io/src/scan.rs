@@ -821,25 +821,34 @@ fn complete_task_batch(plan: &ScanPlan, task: &ScanTask, data: RecordBatch) -> R
 /// # Errors
 /// [`Error::Arrow`] for a value the target type cannot hold.
 pub fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
-    let cast_options = CastOptions {
-        safe: false,
-        ..Default::default()
-    };
     let rows = batch.num_rows();
     let columns = schema
         .fields()
         .iter()
-        .map(|field| match batch.column_by_name(field.name()) {
-            Some(column) if column.data_type() == field.data_type() => Ok(Arc::clone(column)),
-            Some(column) => Ok(cast_with_options(column, field.data_type(), &cast_options)?),
-            None => Ok(arrow::array::new_null_array(field.data_type(), rows)),
-        })
+        .map(|field| conform_column(batch, field))
         .collect::<Result<Vec<_>>>()?;
     Ok(RecordBatch::try_new_with_options(
         Arc::clone(schema),
         columns,
         &RecordBatchOptions::new().with_row_count(Some(rows)),
     )?)
+}
+
+/// The column `field` of [`conform`]`(batch, ..)`: `batch`'s column of that name cast to the
+/// field's type (failing on values it cannot hold), or nulls when `batch` lacks it.
+///
+/// # Errors
+/// [`Error::Arrow`] for a value the target type cannot hold.
+pub(crate) fn conform_column(batch: &RecordBatch, field: &Field) -> Result<ArrayRef> {
+    let cast_options = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    Ok(match batch.column_by_name(field.name()) {
+        Some(column) if column.data_type() == field.data_type() => Arc::clone(column),
+        Some(column) => cast_with_options(column, field.data_type(), &cast_options)?,
+        None => arrow::array::new_null_array(field.data_type(), batch.num_rows()),
+    })
 }
 
 /// The batches of a scan, each with the stream's [`ScanStream::schema`].
