@@ -65,10 +65,12 @@
 //! retries with jittered exponential backoff), against the metadata that won: it reloads the
 //! dataset, and goes on only if the update means the same there — same partition keys,
 //! table and secondary index columns (the new partitions carry exactly those indices), a
-//! delete scope that selects exactly the same partitions, and new partitions whose schemas
-//! are compatible with the current `_common_metadata`. Then indices and user metadata are
-//! merged again from the new base. Anything else (new datasets, overwrites, a delete scope
-//! that now selects other partitions, a dataset that was deleted) reports the conflict.
+//! delete scope that selects exactly the same partitions (for a removal by label, as a
+//! compaction makes: every removed partition still there with the same file), and new
+//! partitions whose schemas are compatible with the current `_common_metadata`. Then indices
+//! and user metadata are merged again from the new base. Anything else (new datasets,
+//! overwrites, a delete scope that now selects other partitions, a removed partition that is
+//! gone or replaced, a dataset that was deleted) reports the conflict.
 //! The data files are written once; retries only rewrite index files and metadata.
 //!
 //! # Divergences from Python plateau
@@ -177,7 +179,9 @@ pub struct CommitRequest<'a> {
     /// Make the dataset explicit even without new partitions (a delete scope was applied).
     pub force_explicit: bool,
     /// The delete scope `removed` was computed from; evaluated again when a lost update is
-    /// retried. Empty for new datasets.
+    /// retried. Empty for new datasets, and when `removed` names exactly the partitions to
+    /// replace (a compaction): a retry then goes on only while each of them is still a
+    /// partition with the same file.
     pub delete_scope: &'a [DeleteScope],
     /// How an update that loses the compare-and-swap is retried (new datasets never are).
     pub retry: RetryPolicy,
@@ -255,16 +259,31 @@ async fn rebase(store: &Store, request: &mut CommitRequest<'_>) -> Result<bool> 
     {
         return Ok(false);
     }
-    for column in scope_columns(request.delete_scope) {
-        if latest.loaded_index(column).is_none() {
-            load::load_index_async(store, &mut latest, column).await?;
+    let removed = if request.delete_scope.is_empty() {
+        // Exact labels (a compaction): the retry replaces the same files or nothing.
+        let unchanged = request.removed.iter().all(|label| {
+            match (base.partitions.get(label), latest.partitions.get(label)) {
+                (Some(seen), Some(now)) => seen.file == now.file,
+                _ => false,
+            }
+        });
+        if !unchanged {
+            return Ok(false);
         }
-    }
-    let removed = matching_labels(&latest, request.delete_scope)?;
-    let as_set = |labels: &[String]| labels.iter().cloned().collect::<BTreeSet<_>>();
-    if as_set(&removed) != as_set(&request.removed) {
-        return Ok(false);
-    }
+        request.removed.clone()
+    } else {
+        for column in scope_columns(request.delete_scope) {
+            if latest.loaded_index(column).is_none() {
+                load::load_index_async(store, &mut latest, column).await?;
+            }
+        }
+        let removed = matching_labels(&latest, request.delete_scope)?;
+        let as_set = |labels: &[String]| labels.iter().cloned().collect::<BTreeSet<_>>();
+        if as_set(&removed) != as_set(&request.removed) {
+            return Ok(false);
+        }
+        removed
+    };
     let stored = stored_schema_async(store, &latest).await?;
     let schema = if request.schema.is_none() {
         None

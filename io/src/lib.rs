@@ -33,6 +33,8 @@
 //!   scopes, index maintenance.
 //! * [`scope`]: which partitions a delete scope selects.
 //! * [`maintenance`]: delete, garbage collection, building indices.
+//! * [`compact`]: merging small data files into fewer, larger ones (an update that replaces
+//!   exactly the merged partitions).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -91,6 +93,7 @@
 mod accumulate;
 pub mod check;
 pub mod commit;
+pub mod compact;
 pub mod copy;
 pub mod maintenance;
 pub mod metapartition;

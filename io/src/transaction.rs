@@ -503,6 +503,47 @@ impl<'a> DatasetWriter<'a> {
         Ok(writer)
     }
 
+    /// Removes exactly the partitions `labels` in the commit (what a compaction replaces),
+    /// instead of a delete scope. Retries go on only while every one of them is still a
+    /// partition of the dataset with the same file (see [`crate::commit`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] unless this is an update of an existing dataset without a
+    /// delete scope, or for a label given twice; [`Error::CommitConflict`] for a label that
+    /// is not a partition of the dataset as this transaction read it (the caller planned on
+    /// metadata that has changed since).
+    pub fn remove_partitions(&mut self, labels: Vec<String>) -> Result<()> {
+        let Target::Update(base) = &self.target else {
+            return Err(Error::invalid_input(
+                "only an update of an existing dataset can remove partitions",
+            ));
+        };
+        if !self.delete_scope.is_empty() {
+            return Err(Error::invalid_input(
+                "partitions are removed either by a delete scope or by label, not both",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for label in &labels {
+            if !seen.insert(label.as_str()) {
+                return Err(Error::invalid_input(format!(
+                    "partition `{label}` is to be removed twice"
+                )));
+            }
+            if !base.partitions.contains_key(label) {
+                return Err(Error::CommitConflict {
+                    key: base.metadata_key(),
+                    message: format!(
+                        "partition `{label}` is no longer in dataset `{}`",
+                        self.uuid
+                    ),
+                });
+            }
+        }
+        self.removed = Some(labels);
+        Ok(())
+    }
+
     /// Replaces the columns every batch is sorted by before it is split (a front end's own
     /// option, e.g. the parallel writers' `WriteLayout`).
     pub fn sort_partitions_by(mut self, columns: Vec<String>) -> Self {
@@ -739,9 +780,9 @@ impl<'a> DatasetWriter<'a> {
             Target::Update(base) | Target::Detached(base) => (
                 CommitTarget::Update(Box::new((**base).clone())),
                 self.stored_schema().await?,
-                // A delete scope makes an implicit dataset explicit, so the removal is
-                // recorded.
-                !self.delete_scope.is_empty(),
+                // A removal makes an implicit dataset explicit, so that it is recorded.
+                !self.delete_scope.is_empty()
+                    || self.removed.as_ref().is_some_and(|r| !r.is_empty()),
             ),
         };
         let committed = commit::commit_async(

@@ -301,19 +301,25 @@ pub(crate) enum ParquetBytes {
     },
 }
 
-/// Fetches what a read of the Parquet file `key` with `options` needs, in at most three
-/// requests and usually two (see the module documentation); nothing is decoded but the
-/// footer.
-pub(crate) async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Result<ParquetBytes> {
-    if options.columns.is_none() && options.predicates.is_none() {
-        // Every byte is needed: one GET beats footer-then-chunks.
-        return Ok(ParquetBytes::Whole(store.get_versioned_async(key).await?.0));
-    }
-    // One suffix request gives the footer and the file size (no HEAD); a file no larger
-    // than the prefetch arrives whole.
+/// What [`fetch_footer`] found.
+enum FetchedFooter {
+    /// The file was no larger than the prefetch: all of it, footer not parsed.
+    Whole(Bytes),
+    /// The parsed footer, the bytes fetched from the end of the file and the file size.
+    Parsed {
+        metadata: ParquetMetaData,
+        tail: Tail,
+        size: u64,
+    },
+}
+
+/// Fetches the footer of the Parquet file `key`: one suffix request gives the footer and the
+/// file size (no HEAD); a footer longer than [`FOOTER_PREFETCH`] costs a second request, and a
+/// file no larger than the prefetch arrives whole.
+async fn fetch_footer(store: &Store, key: &str) -> Result<FetchedFooter> {
     let (tail, size) = store.get_tail_async(key, FOOTER_PREFETCH).await?;
     if size <= FOOTER_PREFETCH {
-        return Ok(ParquetBytes::Whole(tail));
+        return Ok(FetchedFooter::Whole(tail));
     }
     let mut tail = Tail {
         start: size - tail.len() as u64,
@@ -334,7 +340,53 @@ pub(crate) async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Re
             }
         }
     };
-    let metadata = Arc::new(metadata);
+    Ok(FetchedFooter::Parsed {
+        metadata,
+        tail,
+        size,
+    })
+}
+
+/// The number of rows and the size in bytes of the Parquet file `key`, from its footer
+/// alone (usually one suffix request, see [`fetch_footer`]).
+///
+/// # Errors
+/// [`Error::NotFound`] and the store's errors; [`Error::Corrupt`] for a damaged footer or a
+/// negative row count.
+pub async fn fetch_row_count(store: &Store, key: &str) -> Result<(u64, u64)> {
+    let (metadata, size) = match fetch_footer(store, key).await? {
+        FetchedFooter::Whole(bytes) => {
+            let size = bytes.len() as u64;
+            match guard_decoder(key, || parse_footer(&bytes, size, key))? {
+                Footer::Parsed(metadata) => (metadata, size),
+                Footer::NeedMore(_) => {
+                    return Err(Error::corrupt(key, "footer longer than the file"))
+                }
+            }
+        }
+        FetchedFooter::Parsed { metadata, size, .. } => (metadata, size),
+    };
+    let rows = u64::try_from(metadata.file_metadata().num_rows())
+        .map_err(|_| Error::corrupt(key, "negative row count in the footer"))?;
+    Ok((rows, size))
+}
+
+/// Fetches what a read of the Parquet file `key` with `options` needs, in at most three
+/// requests and usually two (see the module documentation); nothing is decoded but the
+/// footer.
+pub(crate) async fn fetch(store: &Store, key: &str, options: &ReadOptions) -> Result<ParquetBytes> {
+    if options.columns.is_none() && options.predicates.is_none() {
+        // Every byte is needed: one GET beats footer-then-chunks.
+        return Ok(ParquetBytes::Whole(store.get_versioned_async(key).await?.0));
+    }
+    let (metadata, tail, size) = match fetch_footer(store, key).await? {
+        FetchedFooter::Whole(bytes) => return Ok(ParquetBytes::Whole(bytes)),
+        FetchedFooter::Parsed {
+            metadata,
+            tail,
+            size,
+        } => (Arc::new(metadata), tail, size),
+    };
     let ranges = guard_decoder(key, || needed_ranges(&metadata, key, options))?;
     let file = fetch_ranges(store, key, size, &tail, ranges).await?;
     Ok(ParquetBytes::Parts {
