@@ -17,6 +17,7 @@
 //! | `build_dataset_indices` | [`build_dataset_indices`] |
 //! | `garbage_collect_dataset` | [`garbage_collect_dataset`] |
 //! | `delete_dataset` | [`delete_dataset`] |
+//! | (none: merging small files) | [`compact_dataset`] |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -42,7 +43,10 @@ mod maintenance;
 mod read;
 mod write;
 
-pub use maintenance::{build_dataset_indices, delete_dataset, garbage_collect_dataset};
+pub use maintenance::{
+    build_dataset_indices, compact_dataset, delete_dataset, garbage_collect_dataset,
+};
+pub use plateau_io::compact::{CompactOptions, CompactReport, CompactionPlan, TargetSize};
 pub use plateau_io::maintenance::{DeleteOptions, GcOptions, GcReport};
 pub use plateau_io::read::ReadOptions;
 pub use plateau_io::retry::RetryPolicy;

@@ -1,8 +1,9 @@
-//! Dataset maintenance of the eager API: `build_dataset_indices`, `garbage_collect_dataset`
-//! and `delete_dataset`, thin wrappers over [`plateau_io::maintenance`] (which documents the
+//! Dataset maintenance of the eager API: `build_dataset_indices`, `garbage_collect_dataset`,
+//! `delete_dataset` and `compact_dataset`, thin wrappers over [`plateau_io::maintenance`] (which documents the
 //! semantics and the divergences from Python plateau).
 
 use plateau_core::Result;
+use plateau_io::compact::{self, CompactOptions, CompactReport};
 use plateau_io::maintenance::{self, GcOptions, GcReport};
 use plateau_metadata::{DatasetFactory, DatasetMetadata};
 
@@ -87,4 +88,34 @@ pub fn garbage_collect_dataset(factory: &DatasetFactory, options: &GcOptions) ->
 /// ```
 pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
     maintenance::delete_dataset(factory)
+}
+
+/// Merges the dataset's small data files into fewer, larger ones, per partition-key
+/// combination, and commits the result as one update that replaces exactly the merged
+/// partitions (no Python plateau counterpart). Old files stay until garbage collection. See
+/// [`plateau_io::compact`] for the plan, the retry rule and the defaults.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::array::{Int64Array, RecordBatch};
+/// use plateau_core::Store;
+/// use plateau_io_eager::*;
+/// use plateau_metadata::DatasetFactory;
+///
+/// let store = Store::memory();
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1])) as _)])?;
+/// store_dataframes_as_dataset(&store, "uuid", &[batch.clone()], &StoreOptions::default())?;
+/// let factory = DatasetFactory::new(store, "uuid");
+/// update_dataset_from_dataframes(&factory, &[batch], &UpdateOptions::default())?;
+///
+/// let report = compact_dataset(&factory, &CompactOptions::default())?;
+/// assert_eq!((report.removed, report.written), (2, 1));
+/// assert_eq!(read_table(&factory, &ReadOptions::default())?.num_rows(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The errors of [`plateau_io::compact::compact`].
+pub fn compact_dataset(factory: &DatasetFactory, options: &CompactOptions) -> Result<CompactReport> {
+    compact::compact(factory, options)
 }

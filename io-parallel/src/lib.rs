@@ -17,6 +17,8 @@
 //!   `num_buckets` buckets by `bucket_by`.
 //! * [`maintenance`]: garbage collection and delete with deletes in parallel chunks,
 //!   [`maintenance::build_indices`] with per-partition indices built in parallel.
+//! * [`compact`]: [`compact::compact`], merging small files with bins read, encoded and
+//!   uploaded in parallel; the plan and the commit are [`plateau_io::compact`]'s.
 //! * [`stats`]: [`stats::collect_dataset_metadata`], one row per row group, footers read in
 //!   parallel.
 //! * [`shuffle`]: regrouping input rows into `num_buckets` batches by `bucket_by`, the
@@ -64,6 +66,7 @@ use rayon::ThreadPool;
 use crate::progress::{Progress, Step};
 
 pub mod hash;
+pub mod compact;
 pub mod maintenance;
 pub mod progress;
 pub mod read;

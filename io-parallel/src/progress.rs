@@ -45,6 +45,8 @@ pub enum Step {
     IndexPartitions,
     /// Parquet footers read (dataset statistics).
     ReadFooters,
+    /// New files a compaction wrote, each from a bin of small files.
+    CompactBins,
 }
 
 impl Step {
@@ -57,6 +59,7 @@ impl Step {
             Step::DeleteFiles => "deleting files",
             Step::IndexPartitions => "indexing partitions",
             Step::ReadFooters => "reading footers",
+            Step::CompactBins => "compacting files",
         }
     }
 }

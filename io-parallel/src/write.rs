@@ -202,6 +202,10 @@ fn write_and_commit(
         }
         None => plans,
     };
+    parallel.begin(
+        Step::WriteFiles,
+        plans.iter().map(WritePlan::len).sum::<usize>(),
+    );
     let written = write_all(&writer, &plans, parallel)?;
     writer.record_written(written);
     writer.commit()
@@ -223,9 +227,9 @@ fn plan_all(
 }
 
 /// Writes every data file of `plans` as one task, so one large input batch with many
-/// partitions is spread over the pool too. The partitions come back in input order (the
-/// eager order).
-fn write_all(
+/// partitions is spread over the pool too, advancing the current progress step by one per
+/// file. The partitions come back in input order (the eager order).
+pub(crate) fn write_all(
     writer: &DatasetWriter<'_>,
     plans: &[WritePlan],
     parallel: &ParallelOptions,
@@ -234,7 +238,6 @@ fn write_all(
         .iter()
         .flat_map(|plan| (0..plan.len()).map(move |file| (plan, file)))
         .collect();
-    parallel.begin(Step::WriteFiles, files.len());
     let serializer = writer.serializer();
     // Files are serialized in parallel and uploaded concurrently: a thread that finds
     // `UPLOADS_IN_FLIGHT` uploads running waits for the oldest, so memory holds at most that

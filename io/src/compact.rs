@@ -349,7 +349,7 @@ pub struct CompactReport {
     pub plan: CompactionPlan,
     /// Partitions removed (the merged ones).
     pub removed: usize,
-    /// Partitions written.
+    /// Partitions written (one per bin; none for a bin whose files held no rows).
     pub written: usize,
     /// The committed metadata; `None` when there was nothing to merge.
     pub metadata: Option<DatasetMetadata>,
@@ -555,6 +555,18 @@ pub async fn compact_async(
 ) -> Result<CompactReport> {
     let plan = plan_compaction_async(factory, options).await?;
     execute_compaction_async(factory, plan, options).await
+}
+
+/// The transaction that commits `plan` (see [`compaction_writer_async`]), blocking.
+///
+/// # Errors
+/// As [`compaction_writer_async`].
+pub fn compaction_writer<'a>(
+    factory: &'a DatasetFactory,
+    plan: &CompactionPlan,
+    options: &CompactOptions,
+) -> Result<DatasetWriter<'a>> {
+    block_on_scoped(compaction_writer_async(factory, plan, options))
 }
 
 /// The transaction that commits `plan`: an update of the dataset, with every secondary
