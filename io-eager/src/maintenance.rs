@@ -116,6 +116,9 @@ pub fn delete_dataset(factory: &DatasetFactory) -> Result<()> {
 ///
 /// # Errors
 /// The errors of [`plateau_io::compact::compact`].
-pub fn compact_dataset(factory: &DatasetFactory, options: &CompactOptions) -> Result<CompactReport> {
+pub fn compact_dataset(
+    factory: &DatasetFactory,
+    options: &CompactOptions,
+) -> Result<CompactReport> {
     compact::compact(factory, options)
 }

@@ -65,8 +65,8 @@ use rayon::ThreadPool;
 
 use crate::progress::{Progress, Step};
 
-pub mod hash;
 pub mod compact;
+pub mod hash;
 pub mod maintenance;
 pub mod progress;
 pub mod read;

@@ -24,9 +24,13 @@ fn dataset(store: &Store, updates: i64) -> DatasetFactory {
             ),
             (
                 "q",
-                Arc::new(StringArray::from_iter_values(
-                    rows.iter().map(|r| if r % 2 == 0 { "a" } else { "b" }),
-                )) as _,
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| {
+                    if r % 2 == 0 {
+                        "a"
+                    } else {
+                        "b"
+                    }
+                }))) as _,
             ),
             (
                 "k",
@@ -37,8 +41,7 @@ fn dataset(store: &Store, updates: i64) -> DatasetFactory {
             (
                 "x",
                 Arc::new(Int64Array::from_iter(
-                    rows.iter()
-                        .map(|r| (r % 5 != 0).then_some(round * 100 + r)),
+                    rows.iter().map(|r| (r % 5 != 0).then_some(round * 100 + r)),
                 )) as _,
             ),
         ])
@@ -99,7 +102,11 @@ fn parallel_compaction_equals_eager() {
         let factory = dataset(&store, 9);
         let parallel = ParallelOptions::with_threads(threads).unwrap();
         let report = compact::compact(&factory, &options, &parallel).unwrap();
-        assert_eq!((report.removed, report.written), (60, 6), "{threads} threads");
+        assert_eq!(
+            (report.removed, report.written),
+            (60, 6),
+            "{threads} threads"
+        );
         assert_eq!(plan_shape(&report.plan), plan_shape(&expected.plan));
         let metadata = factory.metadata().unwrap();
         assert_eq!(metadata.partitions.len(), 6);

@@ -363,7 +363,10 @@ pub struct CompactReport {
 /// partitions; [`Error::ColumnNotFound`] for `sort_by` columns the dataset lacks; the
 /// planning errors of [`scan::plan_scan`]; store errors, [`Error::NotFound`] for a data file
 /// the metadata lists but the store lacks.
-pub fn plan_compaction(factory: &DatasetFactory, options: &CompactOptions) -> Result<CompactionPlan> {
+pub fn plan_compaction(
+    factory: &DatasetFactory,
+    options: &CompactOptions,
+) -> Result<CompactionPlan> {
     block_on_scoped(plan_compaction_async(factory, options))
 }
 
@@ -376,7 +379,9 @@ pub async fn plan_compaction_async(
     options: &CompactOptions,
 ) -> Result<CompactionPlan> {
     if options.target.amount() == 0 {
-        return Err(Error::invalid_input("the compaction target must be above 0"));
+        return Err(Error::invalid_input(
+            "the compaction target must be above 0",
+        ));
     }
     let read = ReadOptions {
         predicates: options.predicates.clone(),
