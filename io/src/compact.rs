@@ -19,7 +19,8 @@
 //! # Execution
 //!
 //! [`execute_compaction`] reads each bin's rows with the dataset's types (partition values
-//! included, files in label order), sorts them by [`CompactOptions::sort_by`] if asked, and
+//! included, files in label order; timestamps in the finest unit the bin's files store, so
+//! Python's microseconds stay microseconds), sorts them by [`CompactOptions::sort_by`] if asked, and
 //! writes them as one new partition with every secondary index of the dataset. Then it
 //! commits once: an update that removes exactly the merged partitions and adds the new ones
 //! (compare-and-swap, retried as [`CompactOptions::retry`] allows). A retry goes on only
@@ -74,6 +75,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Schema, TimeUnit};
 use futures::{StreamExt, TryStreamExt};
 use plateau_core::runtime::block_on_scoped;
 use plateau_core::{naming, Error, Predicates, Result, Store};
@@ -611,7 +614,14 @@ pub fn read_bin(
     options: &ScanOptions,
 ) -> Result<RecordBatch> {
     let reader = TaskReader::new(store, Arc::clone(scan), bin.tasks(), options)?;
-    collect_table(scan, reader)
+    let mut units = StoredUnits::default();
+    let batches = reader.inspect(|batch| {
+        if let Ok(batch) = batch {
+            units.observe(batch);
+        }
+    });
+    let table = collect_table(scan, batches)?;
+    units.restore(table)
 }
 
 /// Async [`read_bin`]: batches are appended to the result as their files arrive.
@@ -626,10 +636,66 @@ pub async fn read_bin_async(
 ) -> Result<RecordBatch> {
     let mut batches = scan::read_tasks(store.clone(), Arc::clone(scan), bin.tasks(), options);
     let mut table = TableAccumulator::new(scan.output_schema.fields().iter().cloned().collect());
+    let mut units = StoredUnits::default();
     while let Some(batch) = batches.next().await {
-        table.push(&batch?)?;
+        let batch = batch?;
+        units.observe(&batch);
+        table.push(&batch)?;
     }
-    table.finish()
+    units.restore(table.finish()?)
+}
+
+/// The finest timestamp unit each column has in the files of a bin. Reads hold timestamps
+/// as nanoseconds; writing them back so would turn the microseconds of Python's files (and
+/// of `_common_metadata`) into nanoseconds. Going back to the finest unit of the inputs is
+/// lossless, since every value came from a file of that unit or a coarser one.
+#[derive(Default)]
+struct StoredUnits(HashMap<String, TimeUnit>);
+
+impl StoredUnits {
+    fn observe(&mut self, batch: &RecordBatch) {
+        for field in batch.schema_ref().fields() {
+            if let DataType::Timestamp(unit, _) = field.data_type() {
+                let finest = self.0.entry(field.name().clone()).or_insert(*unit);
+                if nanos_per(*unit) < nanos_per(*finest) {
+                    *finest = *unit;
+                }
+            }
+        }
+    }
+
+    fn restore(&self, table: RecordBatch) -> Result<RecordBatch> {
+        let schema = table.schema();
+        let mut fields = Vec::with_capacity(schema.fields().len());
+        let mut columns = Vec::with_capacity(schema.fields().len());
+        for (field, column) in schema.fields().iter().zip(table.columns()) {
+            match (field.data_type(), self.0.get(field.name())) {
+                (DataType::Timestamp(unit, zone), Some(stored))
+                    if nanos_per(*stored) > nanos_per(*unit) =>
+                {
+                    let data_type = DataType::Timestamp(*stored, zone.clone());
+                    columns.push(cast(column, &data_type)?);
+                    fields.push(Arc::new(field.as_ref().clone().with_data_type(data_type)));
+                }
+                _ => {
+                    columns.push(Arc::clone(column));
+                    fields.push(Arc::clone(field));
+                }
+            }
+        }
+        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        Ok(RecordBatch::try_new(schema, columns)?)
+    }
+}
+
+/// Nanoseconds per `unit`.
+fn nanos_per(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 1_000_000_000,
+        TimeUnit::Millisecond => 1_000_000,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1,
+    }
 }
 
 /// Executes `plan` on the dataset of `factory` (see the module documentation): each bin is

@@ -2,7 +2,7 @@
 """kill -9 harness for the mutating commands of the `plateau` CLI.
 
 For each command (write, write --overwrite, update append, update with --delete-scope,
-build-index, gc, delete) it prepares a template store, runs the command unkilled three times
+build-index, compact, gc, delete) it prepares a template store, runs the command unkilled three times
 on copies (duration: the longest; after-state: "new", which must come out the same each time),
 and then, per trial, runs it on a fresh copy and kills it with SIGKILL after a delay drawn
 uniformly from [0, 1.2 x duration]. The state left behind must be exactly the old one or the
@@ -101,7 +101,7 @@ def must(res, what):
 
 
 COMMAND_NAMES = ["write", "write --overwrite", "update append", "update --delete-scope",
-                 "build-index", "gc", "delete"]
+                 "build-index", "compact", "gc", "delete"]
 
 
 def commands(inputs, args):
@@ -116,6 +116,8 @@ def commands(inputs, args):
         "update append": ("base", ["update", UUID, *new]),
         "update --delete-scope": ("base", ["update", UUID, *new, *scopes]),
         "build-index": ("base", ["build-index", UUID, "grp", "s"]),
+        # base holds one small file per input file and partition: all of them are merged.
+        "compact": ("base", ["compact", UUID]),
         "gc": ("garbage", ["gc", UUID, "--min-age", "0"]),
         "delete": ("base", ["delete", UUID]),
     }

@@ -16,6 +16,9 @@ round starts at a barrier, so the CLI processes of one round really race:
   must hold exactly the rows of the owner's last successful replacement.
 * gc: one more thread loops `plateau gc stress --min-age 5s` (and gc of the current race
   uuid) while the workers run.
+* compaction: one more thread loops `plateau compact stress` (all small files of a
+  partition merged into one) while the workers run. It must exit 0, or 6 when a
+  replacement removed a partition it merged; appends that land meanwhile must survive.
 
 At the end: every expected row exactly once, rows equal to what was written, nothing from a
 failed or superseded write, every value of the `grp` index reads back its rows, `plateau
@@ -81,6 +84,7 @@ class Run:
         self.lock = threading.Lock()
         self.ops = []  # dicts: kind, proc, round, code, seconds, ids, stderr
         self.gc_runs = collections.Counter()  # (uuid kind, exit code) -> n
+        self.compact_runs = collections.Counter()  # exit code -> n
         self.gc_failures = []
         self.violations = []
 
@@ -153,6 +157,17 @@ def gc_loop(cli, args, run, stop, current_round):
             # A race uuid may not exist yet (exit 3); the stress dataset always does.
             if res.returncode != OK and not (kind == "race" and res.returncode == 3):
                 run.violation(f"gc {uuid} --min-age {args.gc_min_age}: {describe(res)}")
+        stop.wait(rng.uniform(0.05, 0.3))
+
+
+def compact_loop(cli, args, run, stop):
+    rng = random.Random(args.seed + 1)
+    while not stop.is_set():
+        res = cli.run(["compact", DATASET])
+        with run.lock:
+            run.compact_runs[res.returncode] += 1
+        if res.returncode not in (OK, CONFLICT):
+            run.violation(f"compact {DATASET}: {describe(res)}")
         stop.wait(rng.uniform(0.05, 0.3))
 
 
@@ -273,8 +288,10 @@ def main():
         for p in range(args.processes)
     ]
     gc_thread = threading.Thread(target=gc_loop, args=(cli, args, run, stop, current_round))
+    compact_thread = threading.Thread(target=compact_loop, args=(cli, args, run, stop))
     t_work = time.monotonic()
     gc_thread.start()
+    compact_thread.start()
     for w in workers:
         w.start()
     # Follow the rounds for the gc thread: a round is over when all its ops are recorded.
@@ -288,6 +305,7 @@ def main():
         w.join()
     stop.set()
     gc_thread.join()
+    compact_thread.join()
     work_seconds = time.monotonic() - t_work
 
     # What must be there, and what must not.
@@ -374,6 +392,10 @@ def main():
         print(f"    {kind:<8}           {sum(codes.values())} attempts ({text}){slowest}")
     gc_text = ", ".join(f"{k} exit {c}: {n}" for (k, c), n in sorted(run.gc_runs.items()))
     print(f"  concurrent gc runs   {sum(run.gc_runs.values())} ({gc_text})")
+    compact_text = ", ".join(f"exit {c}: {n}" for c, n in sorted(run.compact_runs.items()))
+    print(f"  concurrent compacts  {sum(run.compact_runs.values())} ({compact_text})")
+    if not run.compact_runs.get(OK):
+        run.violation("no concurrent compaction succeeded: the race was not exercised")
     print(f"  rows expected        {len(expected)}")
     print(f"  lost rows            {lost} (after final gc: {lost2})")
     print(f"  duplicated rows      {duplicated} (after final gc: {dup2})")
