@@ -4,7 +4,8 @@
 //!
 //! Reads, writes, updates, gc, delete, build-index and stats run on the parallel front end
 //! (plateau-io-parallel, `--threads`), whose progress reports drive the bars; the small
-//! metadata-only commands call plateau-io directly.
+//! metadata-only commands and `compact` (`crate::compact`, plateau-io's async scan with many
+//! files in flight) call plateau-io directly.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -171,6 +172,21 @@ pub fn run(cli: &Cli) -> CliResult {
             ));
             Ok(())
         }
+        Command::Compact {
+            uuid,
+            predicate,
+            target_size,
+            sort_by,
+            dry_run,
+        } => crate::compact::run(
+            &store,
+            uuid,
+            predicate,
+            *target_size,
+            sort_by,
+            *dry_run,
+            &log,
+        ),
         Command::Stats { uuid, predicate } => {
             crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }

@@ -23,8 +23,8 @@ pub struct Log {
     pub(crate) threads: Option<usize>,
     /// The parallel options of `threads`, without the bar, once built.
     pub(crate) pool: std::cell::OnceCell<ParallelOptions>,
-    /// `--retries`: how often a lost update commit is retried (`None`: the library's
-    /// default).
+    /// `--retries`: how often a lost update or compaction commit is retried (`None`: the
+    /// library's default).
     pub retries: Option<u32>,
 }
 

@@ -6,6 +6,7 @@
 //! so scripts can tell a missing dataset from a bad predicate.
 
 mod commands;
+mod compact;
 mod context;
 mod demo;
 mod formats;
@@ -66,9 +67,10 @@ pub struct Cli {
     /// Threads for reading, writing and maintenance: 1 to 256 (default: one per core).
     #[arg(long, env = "PLATEAU_THREADS", value_name = "N", global = true)]
     pub threads: Option<usize>,
-    /// How often a lost update commit is retried against the newer dataset before exit 6:
-    /// 0 to 1000 (default 32, with jittered exponential backoff up to 2 s). Only updates
-    /// that mean the same after the other writer's commit are retried.
+    /// How often a lost update or compaction commit is retried against the newer dataset
+    /// before exit 6: 0 to 1000 (default 32, with jittered exponential backoff up to 2 s).
+    /// Only updates that mean the same after the other writer's commit are retried, and
+    /// compactions only while every file they merge is still in the dataset.
     #[arg(long, env = "PLATEAU_RETRIES", value_name = "N", global = true,
           value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub retries: Option<u32>,
@@ -341,6 +343,37 @@ pub enum Command {
         /// exceed the time any writer takes. `0` only while nobody writes.
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
         min_age: std::time::Duration,
+    },
+    /// Merge each partition-key combination's small data files into larger ones (fewer
+    /// files and requests per read; the rows stay the same, their order within a
+    /// combination may change). One commit; the old files stay until `plateau gc`.
+    #[command(
+        after_help = "Examples:\n  plateau --store ./store compact sales --dry-run\n  \
+        plateau --store ./store compact sales --where \"country == 'DE'\" --target-size 256MiB --sort-by id\n\n\
+        Prints one `key<TAB>files_before<TAB>files_after<TAB>bytes_merged` line per\n\
+        partition-key combination that changes, after a header line; the key is the\n\
+        combination's directory (`country=DE/year=2024`), `(all)` for a dataset without\n\
+        partition keys. Files at or above the target and combinations with fewer than two\n\
+        small files are left alone; nothing to merge changes nothing. Indices are rewritten;\n\
+        Python plateau reads, updates and garbage-collects the result."
+    )]
+    Compact {
+        /// The dataset uuid.
+        uuid: String,
+        /// Which partition-key combinations to compact (predicates on partition keys only).
+        #[command(flatten)]
+        predicate: PredicateArgs,
+        /// The size of a compacted file; smaller files are merged: bytes with an optional
+        /// unit (K, M, G = powers of 1000, KiB, MiB, GiB = powers of 1024, any case) or
+        /// rows as `<N>rows` [default: 128MiB].
+        #[arg(long, value_name = "SIZE", value_parser = compact::parse_target_size)]
+        target_size: Option<plateau_io::compact::TargetSize>,
+        /// Sort each new file's rows by these columns (comma separated).
+        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+        sort_by: Vec<String>,
+        /// Only print the plan.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Per row group statistics of the partitions a query would read (plateau's
     /// `collect_dataset_metadata`), tab separated.

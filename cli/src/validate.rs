@@ -51,6 +51,7 @@ fn command_uuid(command: &Command) -> Option<&str> {
         | Command::Update { uuid, .. }
         | Command::BuildIndex { uuid, .. }
         | Command::Gc { uuid, .. }
+        | Command::Compact { uuid, .. }
         | Command::Stats { uuid, .. }
         | Command::Check { uuid }
         | Command::Delete { uuid, .. }

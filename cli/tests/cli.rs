@@ -461,6 +461,7 @@ fn help_has_examples_and_exit_codes() {
         "update",
         "build-index",
         "gc",
+        "compact",
         "delete",
     ] {
         let help = ok(dir.path(), &[command, "--help"]);
