@@ -2,10 +2,9 @@
 //! prints the result. Summaries and progress bars go to stderr (silenced by `--quiet`) so
 //! stdout stays data.
 //!
-//! Reads, writes, updates, gc, delete, build-index and stats run on the parallel front end
-//! (plateau-io-parallel, `--threads`), whose progress reports drive the bars; the small
-//! metadata-only commands and `compact` (`crate::compact`, plateau-io's async scan with many
-//! files in flight) call plateau-io directly.
+//! Reads, writes, updates, gc, delete, build-index, compact and stats run on the parallel
+//! front end (plateau-io-parallel, `--threads`), whose progress reports drive the bars; the
+//! small metadata-only commands call plateau-io directly.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -175,18 +174,8 @@ pub fn run(cli: &Cli) -> CliResult {
         Command::Compact {
             uuid,
             predicate,
-            target_size,
-            sort_by,
-            dry_run,
-        } => crate::compact::run(
-            &store,
-            uuid,
-            predicate,
-            *target_size,
-            sort_by,
-            *dry_run,
-            &log,
-        ),
+            args,
+        } => crate::compact::run(&store, uuid, predicate, args, &log),
         Command::Stats { uuid, predicate } => {
             crate::inspect::stats(&store, uuid, predicate, &log.parallel()?)
         }

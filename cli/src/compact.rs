@@ -1,6 +1,6 @@
 //! `plateau compact`: merges the small data files of each partition-key combination into
-//! larger ones (plateau-io's `compact` module plans and executes; this prints the plan and
-//! the summary).
+//! larger ones (plateau-io's `compact` module plans, plateau-io-parallel's executes with
+//! `--threads`; this prints the plan and the summary).
 //!
 //! stdout is the plan as tab-separated text with a header line, one line per partition-key
 //! combination that changes: `key`, `files_before`, `files_after`, `bytes_merged`. The key
@@ -11,13 +11,11 @@
 use std::io::Write as _;
 
 use plateau_core::Store;
-use plateau_io::compact::{
-    execute_compaction, plan_compaction, CompactOptions, CompactionPlan, TargetSize,
-};
+use plateau_io::compact::{plan_compaction, CompactOptions, CompactionPlan, TargetSize};
 use plateau_io_eager::RetryPolicy;
 
 use crate::context::{existing, parse_predicates, Log};
-use crate::{CliError, CliResult, PredicateArgs};
+use crate::{CliError, CliResult, CompactArgs, PredicateArgs};
 
 /// The key printed for the one combination of a dataset without partition keys.
 pub const ALL: &str = "(all)";
@@ -134,21 +132,27 @@ pub fn run(
     store: &Store,
     uuid: &str,
     predicate: &PredicateArgs,
-    target: Option<TargetSize>,
-    sort_by: &[String],
-    dry_run: bool,
+    args: &CompactArgs,
     log: &Log,
 ) -> CliResult {
-    if sort_by.iter().any(String::is_empty) {
-        return Err(CliError::input(format!(
-            "--sort-by `{}`: empty column name",
-            sort_by.join(",")
-        )));
+    for (option, columns) in [
+        ("--sort-by", &args.sort_by),
+        ("--delete-scope-columns", &args.delete_scope_columns),
+    ] {
+        if columns.iter().any(String::is_empty) {
+            return Err(CliError::input(format!(
+                "{option} `{}`: empty column name",
+                columns.join(",")
+            )));
+        }
     }
+    let dry_run = args.dry_run;
     let factory = existing(store, uuid)?;
     let metadata = factory.metadata()?;
-    let mut options = CompactOptions::default().sort_by(sort_by.iter().cloned());
-    if let Some(target) = target {
+    let mut options = CompactOptions::default()
+        .sort_by(args.sort_by.iter().cloned())
+        .delete_scope_columns(args.delete_scope_columns.iter().cloned());
+    if let Some(target) = args.target_size {
         options = options.target(target);
     }
     if let Some(predicates) = parse_predicates(predicate, &metadata)? {
@@ -203,7 +207,12 @@ pub fn run(
         ));
         return Ok(());
     }
-    let report = execute_compaction(&factory, plan, &options)?;
+    let report = plateau_io_parallel::compact::execute_compaction(
+        &factory,
+        plan,
+        &options,
+        &log.parallel()?,
+    )?;
     print_plan(&report.plan)?;
     log.say(format!(
         "merged {what} into {}: {before} -> {}{selected} files; old files stay until \

@@ -363,17 +363,9 @@ pub enum Command {
         /// Which partition-key combinations to compact (predicates on partition keys only).
         #[command(flatten)]
         predicate: PredicateArgs,
-        /// The size of a compacted file; smaller files are merged: bytes with an optional
-        /// unit (K, M, G = powers of 1000, KiB, MiB, GiB = powers of 1024, any case) or
-        /// rows as `<N>rows` [default: 128MiB].
-        #[arg(long, value_name = "SIZE", value_parser = compact::parse_target_size)]
-        target_size: Option<plateau_io::compact::TargetSize>,
-        /// Sort each new file's rows by these columns (comma separated).
-        #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
-        sort_by: Vec<String>,
-        /// Only print the plan.
-        #[arg(long)]
-        dry_run: bool,
+        /// What to merge and how.
+        #[command(flatten)]
+        args: CompactArgs,
     },
     /// Per row group statistics of the partitions a query would read (plateau's
     /// `collect_dataset_metadata`), tab separated.
@@ -427,6 +419,28 @@ pub enum Command {
         #[arg(long = "as", value_name = "NEW_UUID")]
         as_uuid: Option<String>,
     },
+}
+
+/// The options of `plateau compact`.
+#[derive(Args, Debug)]
+pub struct CompactArgs {
+    /// The size of a compacted file; smaller files are merged: bytes with an optional
+    /// unit (K, M, G = powers of 1000, KiB, MiB, GiB = powers of 1024, any case) or
+    /// rows as `<N>rows` [default: 128MiB].
+    #[arg(long, value_name = "SIZE", value_parser = compact::parse_target_size)]
+    pub target_size: Option<plateau_io::compact::TargetSize>,
+    /// Sort each new file's rows by these columns (comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub sort_by: Vec<String>,
+    /// Indexed columns your updates replace data by (`--delete-scope col=value`; comma
+    /// separated): only partitions with the same values of these columns are merged, so
+    /// such a delete scope keeps removing exactly the rows it removes now. A delete scope
+    /// removes whole partitions, and compaction makes them larger.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub delete_scope_columns: Vec<String>,
+    /// Only print the plan.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// A duration as `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`, or `0`.

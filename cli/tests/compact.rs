@@ -377,3 +377,33 @@ fn compact_unpartitioned_and_errors() {
     fails(&dir.path().join("no-store"), &["compact", "t"], 3, &["`t`"]);
     assert_eq!(snapshot(&store), untouched);
 }
+
+#[test]
+fn compact_keeps_delete_scope_columns_apart() {
+    let (_dir, store) = grown_dataset();
+    let before = snapshot(&store);
+    // Every file holds its own ids: with `id` kept apart, nothing may merge.
+    let (stdout, stderr) = ok(&store, &["compact", "t", "--delete-scope-columns", "id"]);
+    assert_eq!(plan(&stdout).len(), 0, "{stdout}");
+    assert!(stderr.contains("nothing to merge"), "{stderr}");
+    assert_eq!(snapshot(&store), before, "the store is unchanged");
+    // Partition keys may be named; they never mix anyway.
+    let (stdout, _) = ok(
+        &store,
+        &["compact", "t", "--delete-scope-columns", "p,q", "--dry-run"],
+    );
+    assert!(!plan(&stdout).is_empty(), "{stdout}");
+    fails(
+        &store,
+        &["compact", "t", "--delete-scope-columns", "s"],
+        5,
+        &["`s` has no secondary index"],
+    );
+    fails(
+        &store,
+        &["compact", "t", "--delete-scope-columns", "id,"],
+        5,
+        &["--delete-scope-columns", "empty column name"],
+    );
+    assert_eq!(snapshot(&store), before, "the store is unchanged");
+}

@@ -40,6 +40,14 @@
 //! were not merged, and `sort_by` reorders within a new file). `predicates` may only use
 //! partition keys: compaction rewrites whole partitions, never parts of them.
 //!
+//! **Delete scopes on secondary indices.** plateau's delete scope removes whole partitions,
+//! and a compaction makes partitions larger: a scope `day == d` on an indexed (not partition
+//! key) column would afterwards also remove the rows of other days merged into the same
+//! file. Pipelines that replace data by such a column name it in
+//! [`CompactOptions::delete_scope_columns`]; only partitions with the same values of those
+//! columns are then merged, so every such scope removes exactly the rows it removed before.
+//! Scopes on partition keys are always safe.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use arrow::array::{Int64Array, RecordBatch};
@@ -90,7 +98,7 @@ use crate::options::UpdateOptions;
 use crate::read::{collect_table, ReadOptions};
 use crate::retry::RetryPolicy;
 use crate::scan::{self, ScanOptions, ScanPlan, TaskReader};
-use crate::transaction::DatasetWriter;
+use crate::transaction::{metadata_with_schema_async, DatasetWriter};
 
 /// How large a compacted file should be, and so which files count as small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +168,13 @@ pub struct CompactOptions {
     pub retry: RetryPolicy,
     /// How the merged files are read. Default: [`ScanOptions::default`].
     pub scan: ScanOptions,
+    /// Secondary-index columns whose delete scopes must keep removing exactly the rows they
+    /// remove now: only partitions holding the same set of values of each of these columns
+    /// are merged. A delete scope on a secondary index removes whole partitions, so without
+    /// this a scope `day == d` after a compaction also removes the rows of other days merged
+    /// into the same file. Name here the columns your pipelines replace data by. Default:
+    /// none (partition keys are always safe: a merge never crosses them).
+    pub delete_scope_columns: Vec<String>,
 }
 
 impl Default for CompactOptions {
@@ -171,6 +186,7 @@ impl Default for CompactOptions {
             serializer: Arc::new(ParquetSerializer::default()),
             retry: RetryPolicy::default(),
             scan: ScanOptions::default(),
+            delete_scope_columns: Vec::new(),
         }
     }
 }
@@ -184,6 +200,7 @@ impl fmt::Debug for CompactOptions {
             .field("serializer", &self.serializer)
             .field("retry", &self.retry)
             .field("scan", &self.scan)
+            .field("delete_scope_columns", &self.delete_scope_columns)
             .finish()
     }
 }
@@ -226,6 +243,16 @@ impl CompactOptions {
     /// Sets [`CompactOptions::scan`].
     pub fn scan(mut self, scan: ScanOptions) -> Self {
         self.scan = scan;
+        self
+    }
+
+    /// Sets [`CompactOptions::delete_scope_columns`].
+    pub fn delete_scope_columns<I, S>(mut self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.delete_scope_columns = columns.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -362,8 +389,8 @@ pub struct CompactReport {
 ///
 /// # Errors
 /// Nothing is written in any case. [`Error::InvalidInput`] for a target of 0, predicates
-/// on columns other than partition keys, and a dataset without `_common_metadata` that has
-/// partitions; [`Error::ColumnNotFound`] for `sort_by` columns the dataset lacks; the
+/// on columns other than partition keys, `delete_scope_columns` without a secondary index,
+/// and a dataset without `_common_metadata` that has partitions; [`Error::ColumnNotFound`] for `sort_by` columns the dataset lacks; the
 /// planning errors of [`scan::plan_scan`]; store errors, [`Error::NotFound`] for a data file
 /// the metadata lists but the store lacks.
 pub fn plan_compaction(
@@ -390,13 +417,17 @@ pub async fn plan_compaction_async(
         predicates: options.predicates.clone(),
         ..ReadOptions::default()
     };
+    // Typing partition values needs the schema, also from a factory that skips it.
+    metadata_with_schema_async(factory).await?;
     let plan = scan::plan_scan_async(factory, &read).await?;
     validate(&plan, options)?;
     let metadata = factory.metadata_async().await?;
+    let scope_values = scope_values(factory, &metadata, &options.delete_scope_columns).await?;
     let sizes = measure(factory.store(), &metadata, &plan, options.target).await?;
     let mut groups: Vec<CompactionGroup> = Vec::new();
     let mut positions: HashMap<&str, usize> = HashMap::new();
-    let mut candidates: Vec<Vec<CompactionFile>> = Vec::new();
+    // Per group, the candidates by the values they hold of the delete-scope columns.
+    let mut candidates: Vec<Vec<(Vec<String>, CompactionFile)>> = Vec::new();
     for (task, (scan_task, (bytes, rows))) in plan.tasks.iter().zip(sizes).enumerate() {
         let key = group_key(&scan_task.label);
         let position = *positions.entry(key).or_insert_with(|| {
@@ -418,16 +449,32 @@ pub async fn plan_compaction_async(
         };
         let small = measure.is_some_and(|m| m < options.target.amount());
         if small && scan_task.file.ends_with(naming::PARQUET_SUFFIX) {
-            candidates[position].push(CompactionFile {
+            let values = scope_values
+                .get(&scan_task.label)
+                .cloned()
+                .unwrap_or_default();
+            let file = CompactionFile {
                 label: scan_task.label.clone(),
                 task,
                 bytes,
                 rows,
-            });
+            };
+            candidates[position].push((values, file));
         }
     }
     for (group, files) in groups.iter_mut().zip(candidates) {
-        group.bins = pack(files, options.target);
+        // Files with other delete-scope values are never merged (first-appearance order).
+        let mut kinds: Vec<(Vec<String>, Vec<CompactionFile>)> = Vec::new();
+        for (values, file) in files {
+            match kinds.iter_mut().find(|(seen, _)| *seen == values) {
+                Some((_, same)) => same.push(file),
+                None => kinds.push((values, vec![file])),
+            }
+        }
+        group.bins = kinds
+            .into_iter()
+            .flat_map(|(_, files)| pack(files, options.target))
+            .collect();
     }
     Ok(CompactionPlan {
         uuid: plan.uuid.clone(),
@@ -465,6 +512,53 @@ fn validate(plan: &ScanPlan, options: &CompactOptions) -> Result<()> {
         return Err(Error::ColumnNotFound { columns: missing });
     }
     Ok(())
+}
+
+/// For each partition, the values it holds of each of `columns` (secondary indices), as
+/// text: partitions with equal entries are the ones a compaction may merge.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for a column without a secondary index; index loading errors.
+async fn scope_values(
+    factory: &DatasetFactory,
+    metadata: &DatasetMetadata,
+    columns: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
+    let columns: Vec<&str> = columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !metadata.partition_keys.iter().any(|k| k == c))
+        .collect();
+    if let Some(column) = columns.iter().find(|c| !metadata.indices.contains_key(**c)) {
+        return Err(Error::invalid_input(format!(
+            "delete scopes can only use indexed columns, and `{column}` has no secondary index \
+             in dataset `{}`",
+            metadata.uuid
+        )));
+    }
+    let mut values: HashMap<String, Vec<String>> = HashMap::new();
+    if columns.is_empty() {
+        return Ok(values);
+    }
+    let loaded = factory.load_indices_async(&columns).await?;
+    for (position, column) in columns.iter().enumerate() {
+        let index = loaded.loaded_index(column).ok_or_else(|| {
+            Error::invalid_input(format!("the index of `{column}` could not be loaded"))
+        })?;
+        for (value, labels) in index.entries()? {
+            let text = format!("{position}:{value:?}");
+            for label in labels {
+                values
+                    .entry(label.to_owned())
+                    .or_default()
+                    .push(text.clone());
+            }
+        }
+    }
+    for held in values.values_mut() {
+        held.sort();
+    }
+    Ok(values)
 }
 
 /// The size of each task's file, and its rows for a row target: a listing of the table's
@@ -582,8 +676,9 @@ pub fn compaction_writer<'a>(
 /// ends that read and write bins themselves start here.
 ///
 /// # Errors
-/// The errors of [`DatasetWriter::update`]; [`Error::CommitConflict`] when a merged
-/// partition is no longer in the dataset the factory holds.
+/// [`Error::InvalidInput`] for a plan of another dataset; the errors of
+/// [`DatasetWriter::update`]; [`Error::CommitConflict`] when a merged partition is no longer
+/// in the dataset the factory holds.
 pub async fn compaction_writer_async<'a>(
     factory: &'a DatasetFactory,
     plan: &CompactionPlan,
@@ -596,6 +691,13 @@ pub async fn compaction_writer_async<'a>(
         retry: options.retry.clone(),
         ..UpdateOptions::default()
     };
+    if plan.uuid != factory.uuid() {
+        return Err(Error::invalid_input(format!(
+            "the compaction plan is for dataset `{}`, not `{}`",
+            plan.uuid,
+            factory.uuid()
+        )));
+    }
     let mut writer = DatasetWriter::update_async(factory, &update).await?;
     writer.remove_partitions(plan.merged_labels())?;
     writer.begin_async().await?;
@@ -621,7 +723,7 @@ pub fn read_bin(
         }
     });
     let table = collect_table(scan, batches)?;
-    units.restore(table)
+    units.restore(table, scan)
 }
 
 /// Async [`read_bin`]: batches are appended to the result as their files arrive.
@@ -642,7 +744,7 @@ pub async fn read_bin_async(
         units.observe(&batch);
         table.push(&batch)?;
     }
-    units.restore(table.finish()?)
+    units.restore(table.finish()?, scan)
 }
 
 /// The finest timestamp unit each column has in the files of a bin. Reads hold timestamps
@@ -664,7 +766,10 @@ impl StoredUnits {
         }
     }
 
-    fn restore(&self, table: RecordBatch) -> Result<RecordBatch> {
+    /// `table` with the units of the files, and the dataset schema's pandas metadata: its
+    /// dtypes tell the writer what the columns are (a `Utf8` column is pandas' `string`
+    /// dtype there, not ordinary text), so the new files normalise to the stored schema.
+    fn restore(&self, table: RecordBatch, scan: &ScanPlan) -> Result<RecordBatch> {
         let schema = table.schema();
         let mut fields = Vec::with_capacity(schema.fields().len());
         let mut columns = Vec::with_capacity(schema.fields().len());
@@ -683,7 +788,14 @@ impl StoredUnits {
                 }
             }
         }
-        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let mut metadata = schema.metadata().clone();
+        metadata.extend(
+            scan.dataset_schema
+                .metadata()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        let schema = Arc::new(Schema::new_with_metadata(fields, metadata));
         Ok(RecordBatch::try_new(schema, columns)?)
     }
 }

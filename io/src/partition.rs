@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow::compute::{take_record_batch, SortOptions};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::row::{RowConverter, SortField};
@@ -228,7 +228,14 @@ fn project_plain(batch: &RecordBatch, columns: &[usize]) -> Result<RecordBatch> 
         })
         .collect();
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    Ok(projected.with_schema(schema)?)
+    // Not `with_schema`: it only accepts a superset of the current schema, metadata included,
+    // and dropping the metadata is the point.
+    let options = RecordBatchOptions::new().with_row_count(Some(projected.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        schema,
+        projected.columns().to_vec(),
+        &options,
+    )?)
 }
 
 /// Sorts `batch` by `columns` (ascending, nulls last, dictionary columns by value), keeping
