@@ -1474,9 +1474,16 @@ fn a_missing_data_file_fails_the_compaction_and_leaves_nothing_behind() {
 /// its own factory, reloaded before each compaction). Appends always commit (retried);
 /// a compaction commits unless another compaction replaced one of its partitions first.
 fn race_appenders_and_compactors(compactors: usize) {
+    race_appenders_and_compactors_on(stores(), compactors);
+}
+
+fn race_appenders_and_compactors_on(
+    stores: Vec<(Store, Option<tempfile::TempDir>)>,
+    compactors: usize,
+) {
     const APPENDERS: usize = 4;
     const ROUNDS: i64 = 4;
-    for (store, _dir) in stores() {
+    for (store, _dir) in stores {
         let uuid = "race";
         two_keys(&store, uuid, 4);
         let (_, initial) = read_rows(&store, uuid);
@@ -1568,6 +1575,34 @@ fn a_compaction_racing_appenders_keeps_every_row_exactly_once() {
 #[test]
 fn compactions_racing_each_other_and_appenders_keep_every_row_exactly_once() {
     race_appenders_and_compactors(2);
+}
+
+/// Stores of the protocol servers (`tools/servers/start.sh`): a fresh prefix under
+/// `PLATEAU_TEST_S3_URL` and `PLATEAU_TEST_AZURE_URL`.
+fn server_stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    ["PLATEAU_TEST_S3_URL", "PLATEAU_TEST_AZURE_URL"]
+        .into_iter()
+        .map(|variable| {
+            let base = std::env::var(variable)
+                .unwrap_or_else(|_| panic!("{variable} is not set: see tools/servers/"));
+            let url = format!(
+                "{}/compact-{}-{nanos}",
+                base.trim_end_matches('/'),
+                std::process::id()
+            );
+            (Store::from_url(&url).unwrap(), None)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the S3 and Azure servers: tools/servers/start.sh, then --ignored"]
+fn compactions_racing_each_other_and_appenders_on_servers() {
+    race_appenders_and_compactors_on(server_stores(), 2);
 }
 
 #[test]
