@@ -482,7 +482,12 @@ impl Store {
             .head(&path)
             .await
             .map_err(|e| not_found_as(e, key))?;
-        Ok(self.object(&meta))
+        // The key asked for, not `meta.location`: object_store 0.13's `PrefixStore` leaves
+        // its prefix on the location of `head` and `get` results.
+        Ok(StoreObject {
+            key: key.to_owned(),
+            ..self.object(&meta)
+        })
     }
 
     /// Whether the key exists.

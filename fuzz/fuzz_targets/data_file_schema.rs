@@ -67,7 +67,13 @@ fn run(data: &[u8]) {
 
     // Pruning on the footer's statistics, with literals of the column's own type (parsed
     // from a few texts) and of a value picked by the first byte (usually another type).
-    let Ok(metadata) = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()) else {
+    // parquet 59 converts `ARROW:schema` with arrow-ipc's panicking decoder: such a file is
+    // as unreadable as one that fails to load (the library's readers guard the same call).
+    let loaded = plateau_serialization::parquet::guard_decoder(KEY, || {
+        ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
+            .map_err(|e| plateau_core::Error::corrupt(KEY, e.to_string()))
+    });
+    let Ok(metadata) = loaded else {
         return;
     };
     let schema = Arc::clone(metadata.schema());

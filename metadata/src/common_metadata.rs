@@ -39,6 +39,7 @@ use parquet::arrow::{parquet_to_arrow_schema, ArrowWriter, ARROW_SCHEMA_META_KEY
 use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use plateau_core::{Error, Result};
+use plateau_serialization::parquet::guard_decoder;
 
 use crate::schema::{
     map_timestamps, parse_pandas_metadata, SchemaWrapper, LIST_ELEMENT_NAME, PANDAS_METADATA_KEY,
@@ -61,7 +62,13 @@ pub fn read_common_metadata(bytes: Bytes, key: &str) -> Result<SchemaWrapper> {
         .map_err(|e| Error::corrupt(key, format!("not a Parquet footer: {e}")))?;
     let file = metadata.file_metadata();
     let key_value = file.key_value_metadata();
-    let schema = match parquet_to_arrow_schema(file.schema_descr(), key_value) {
+    // parquet 59 decodes `ARROW:schema` with arrow-ipc's panicking converter: a malformed
+    // hint must be an error here, not the end of the reader's process.
+    let hinted = guard_decoder(key, || {
+        parquet_to_arrow_schema(file.schema_descr(), key_value)
+            .map_err(|e| Error::corrupt(key, e.to_string()))
+    });
+    let schema = match hinted {
         Ok(schema) => schema,
         // A damaged `ARROW:schema` only loses type hints; the Parquet schema is authoritative.
         Err(_) => {
@@ -104,8 +111,9 @@ pub fn write_common_metadata(schema: &SchemaWrapper) -> Result<Bytes> {
     let mut writer = ArrowWriter::try_new(Vec::new(), storage_schema, Some(properties))
         .map_err(|e| Error::unsupported(format!("cannot write the schema as Parquet: {e}")))?;
     // pyarrow writes each schema-metadata entry as a key-value pair next to `ARROW:schema`;
-    // plateau and pyarrow read `pandas` from there. (`Metadata` iterates in key order.)
-    for (key, value) in schema.schema().metadata().iter() {
+    // plateau and pyarrow read `pandas` from there. Key order, so the bytes are stable.
+    let entries: std::collections::BTreeMap<_, _> = schema.schema().metadata().iter().collect();
+    for (key, value) in entries {
         writer.append_key_value_metadata(KeyValue::new(key.clone(), value.clone()));
     }
     Ok(Bytes::from(writer.into_inner()?))

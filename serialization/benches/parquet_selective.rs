@@ -98,8 +98,8 @@ fn assert_page_index_in_prefetch(store: &Store, key: &str) {
         .row_groups()
         .iter()
         .flat_map(|rg| rg.columns())
-        .filter_map(|c| c.column_index_range())
-        .map(|r| r.start)
+        .filter_map(|c| c.column_index_offset())
+        .filter_map(|offset| u64::try_from(offset).ok())
         .min()
         .expect("a page index");
     let size = bytes.len() as u64;

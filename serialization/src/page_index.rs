@@ -1,4 +1,4 @@
-//! The page index of one Parquet column chunk, decoded from bytes a read already holds.
+//! The page index of a Parquet file's column chunks, decoded from bytes a read already holds.
 //!
 //! A column chunk's page index has two parts: the *column index* (per data page: min, max,
 //! null count) and the *offset index* (per data page: where it starts and its first row).
@@ -12,110 +12,144 @@
 //! The index comes from the file, so it is checked before it is believed: a page index that
 //! does not decode, whose pages do not start at row 0 and then at strictly increasing rows
 //! inside the row group, whose column and offset index disagree on the number of pages, or
-//! whose null counts exceed a page's rows is ignored ([`ChunkPageIndex::load`] returns `None`)
-//! and the read proceeds without page pruning, with the same result.
+//! whose null counts exceed a page's rows is ignored ([`FilePageIndex::chunk`] returns
+//! `None`), as is a file whose offset index claims more pages than it has bytes, and the read
+//! proceeds without page pruning, with the same result.
 
-use std::any::Any;
 use std::ops::Range;
+use std::sync::Arc;
 
 use bytes::Bytes;
-use parquet::file::metadata::page_index::PageIndexProvider;
-use parquet::file::metadata::ParquetMetaData;
+use parquet::file::metadata::{
+    PageIndexPolicy, ParquetColumnIndex, ParquetMetaData, ParquetMetaDataReader, ParquetOffsetIndex,
+};
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
-use parquet::file::page_index::index_reader::{decode_column_index, decode_offset_index};
 use parquet::file::page_index::offset_index::OffsetIndexMetaData;
 
-/// The checked page index of the column chunk of leaf column `leaf` in row group
-/// `row_group`.
+/// The page index of a whole file, decoded from bytes a read already holds.
 ///
-/// It serves parquet's [`PageIndexProvider`] for that one chunk, so parquet's statistics
-/// converter can read its page statistics as Arrow arrays of the column's type.
+/// parquet 59 decodes page indexes only for a whole file at once (its per-chunk decoders are
+/// private), so a file's index is used when the bytes of every chunk's index are in hand,
+/// and not at all otherwise.
+#[derive(Debug)]
+pub(crate) struct FilePageIndex {
+    column: ParquetColumnIndex,
+    offset: ParquetOffsetIndex,
+}
+
+impl FilePageIndex {
+    /// The page index of the file whose footer is `metadata` and whose size is `file_size`,
+    /// if it has one and `held` (the bytes of a range of the file that are already in
+    /// memory) covers it.
+    pub(crate) fn load(
+        metadata: &ParquetMetaData,
+        file_size: u64,
+        held: &dyn Fn(Range<u64>) -> Option<Bytes>,
+    ) -> Option<Arc<Self>> {
+        let mut start = u64::MAX;
+        for chunk in metadata.row_groups().iter().flat_map(|g| g.columns()) {
+            if let Some(range) =
+                index_range(chunk.offset_index_offset(), chunk.offset_index_length())
+            {
+                // Checked before parquet sees it: see `claimed_pages`.
+                let bytes = held(range.clone())?;
+                if claimed_pages(&bytes).is_some_and(|pages| pages > bytes.len() as u64) {
+                    return None;
+                }
+                start = start.min(range.start);
+            }
+            if let Some(range) =
+                index_range(chunk.column_index_offset(), chunk.column_index_length())
+            {
+                start = start.min(range.start);
+            }
+        }
+        if start >= file_size {
+            return None;
+        }
+        // parquet reads the indexes from a suffix of the file.
+        let suffix = held(start..file_size)?;
+        let mut reader = ParquetMetaDataReader::new_with_metadata(metadata.clone())
+            .with_page_index_policy(PageIndexPolicy::Optional);
+        reader.read_page_indexes_sized(&suffix, file_size).ok()?;
+        let decoded = reader.finish().ok()?;
+        Some(Arc::new(Self {
+            column: decoded.column_index()?.clone(),
+            offset: decoded.offset_index()?.clone(),
+        }))
+    }
+
+    /// The checked page index of the chunk of leaf column `leaf` in row group `row_group`
+    /// of `metadata` (the footer it was loaded with); `None` when the chunk has none or it
+    /// fails the checks of the module documentation.
+    pub(crate) fn chunk(
+        self: &Arc<Self>,
+        metadata: &ParquetMetaData,
+        row_group: usize,
+        leaf: usize,
+    ) -> Option<ChunkPageIndex> {
+        let rows = usize::try_from(metadata.row_groups().get(row_group)?.num_rows()).ok()?;
+        let offset_index = self.offset.get(row_group)?.get(leaf)?;
+        let column_index = self.column.get(row_group)?.get(leaf)?;
+        // A chunk without a column index (parquet's placeholder answers no question).
+        if matches!(column_index, ColumnIndexMetaData::NONE) {
+            return None;
+        }
+        let pages = page_rows(offset_index, rows)?;
+        if !agrees(column_index, &pages) {
+            return None;
+        }
+        Some(ChunkPageIndex {
+            file: Arc::clone(self),
+            row_group,
+            pages,
+        })
+    }
+}
+
+/// The checked page index of one column chunk: its file's index, the chunk's row group, and
+/// the rows of each of its data pages.
 #[derive(Debug)]
 pub(crate) struct ChunkPageIndex {
+    file: Arc<FilePageIndex>,
     row_group: usize,
-    leaf: usize,
-    column_index: ColumnIndexMetaData,
-    offset_index: OffsetIndexMetaData,
     /// The rows (within the row group) of each data page, in order and adjacent.
     pages: Vec<Range<usize>>,
 }
 
 impl ChunkPageIndex {
-    /// The page index of a column chunk, if the file has one, `held` (which returns the
-    /// bytes of a range of the file that are already in memory) has its bytes, and it passes
-    /// the checks of the module documentation.
-    pub(crate) fn load(
-        metadata: &ParquetMetaData,
-        row_group: usize,
-        leaf: usize,
-        held: &dyn Fn(Range<u64>) -> Option<Bytes>,
-    ) -> Option<Self> {
-        let group = metadata.row_groups().get(row_group)?;
-        let chunk = group.columns().get(leaf)?;
-        let rows = usize::try_from(group.num_rows()).ok()?;
-        let offset_index = decode_offset(&held(chunk.offset_index_range()?)?)?;
-        let pages = page_rows(&offset_index, rows)?;
-        let column_index =
-            decode_column_index(&held(chunk.column_index_range()?)?, chunk.column_type()).ok()?;
-        if !agrees(&column_index, &pages) {
-            return None;
-        }
-        Some(Self {
-            row_group,
-            leaf,
-            column_index,
-            offset_index,
-            pages,
-        })
-    }
-
     /// The rows of each data page.
     pub(crate) fn pages(&self) -> &[Range<usize>] {
         &self.pages
     }
 
-    fn is_this_chunk(&self, row_group: usize, leaf: usize) -> bool {
-        row_group == self.row_group && leaf == self.leaf
+    /// The file's column indexes, as parquet's statistics converter takes them.
+    pub(crate) fn column_indexes(&self) -> &ParquetColumnIndex {
+        &self.file.column
+    }
+
+    /// The file's offset indexes, as parquet's statistics converter takes them.
+    pub(crate) fn offset_indexes(&self) -> &ParquetOffsetIndex {
+        &self.file.offset
+    }
+
+    /// The chunk's row group.
+    pub(crate) fn row_group(&self) -> usize {
+        self.row_group
     }
 }
 
-impl PageIndexProvider for ChunkPageIndex {
-    fn has_offset_indexes(&self) -> bool {
-        true
-    }
-
-    fn has_column_indexes(&self) -> bool {
-        true
-    }
-
-    fn column_index(&self, row_group: usize, leaf: usize) -> Option<&ColumnIndexMetaData> {
-        self.is_this_chunk(row_group, leaf)
-            .then_some(&self.column_index)
-    }
-
-    fn offset_index(&self, row_group: usize, leaf: usize) -> Option<&OffsetIndexMetaData> {
-        self.is_this_chunk(row_group, leaf)
-            .then_some(&self.offset_index)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+/// The byte range of a page index part from its footer entry (offset and length).
+pub(crate) fn index_range(offset: Option<i64>, length: Option<i32>) -> Option<Range<u64>> {
+    let start = u64::try_from(offset?).ok()?;
+    let length = u64::try_from(length?).ok()?;
+    Some(start..start.checked_add(length)?)
 }
 
-/// Decodes an offset index, refusing one whose page list claims more entries than it has
-/// bytes.
-///
-/// parquet's fast offset-index decoder reserves room for the claimed number of pages before
-/// reading any: a corrupt count of two billion asks for about 50 GB, and a failed allocation
-/// aborts the process, which no panic guard catches. Every page location takes several
-/// bytes, so a count above the byte length is certainly corrupt.
-fn decode_offset(bytes: &[u8]) -> Option<OffsetIndexMetaData> {
-    if claimed_pages(bytes).is_some_and(|pages| pages > bytes.len() as u64) {
-        return None;
-    }
-    decode_offset_index(bytes).ok()
-}
+// parquet's fast offset-index decoder reserves room for the claimed number of pages before
+// reading any: a corrupt count of two billion asks for about 50 GB, and a failed allocation
+// aborts the process, which no panic guard catches. Every page location takes several bytes,
+// so a count above the byte length is certainly corrupt.
 
 /// The number of pages an offset index declares, when it starts the way parquet's fast
 /// decoder reads without checking the count; `None` when it does not (parquet then uses its
@@ -208,7 +242,6 @@ mod tests {
         // Two billion pages in a few bytes.
         let hostile = [0x19, 0xFC, 0x80, 0x80, 0x80, 0x80, 0x07, 0x00];
         assert_eq!(claimed_pages(&hostile), Some(1_879_048_192));
-        assert!(decode_offset(&hostile).is_none());
         // Unterminated varint.
         assert_eq!(claimed_pages(&[0x19, 0xFC, 0x80]), Some(u64::MAX));
     }
@@ -243,7 +276,6 @@ mod tests {
                 1i64.to_le_bytes().to_vec(),
                 2i64.to_le_bytes().to_vec(),
                 nulls,
-                None,
             );
         }
         builder.build().unwrap()

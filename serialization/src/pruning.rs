@@ -375,9 +375,7 @@ pub fn row_group_statistics(
         return Ok(unknown());
     };
     // A missing null count is unknown, not zero: old writers omit it.
-    let converter = converter
-        .with_missing_null_counts_as_zero(false)
-        .with_column_orders(metadata.file_metadata().column_orders().map(Vec::as_slice));
+    let converter = converter.with_missing_null_counts_as_zero(false);
     let groups = metadata.row_groups();
     let (Ok(mins), Ok(maxes), Ok(nulls), Ok(min_exact), Ok(max_exact)) = (
         converter.row_group_mins(groups),
@@ -569,8 +567,6 @@ fn column_page_statistics(
     let Some(leaf) = converter.parquet_column_index() else {
         return unknown();
     };
-    let converter =
-        converter.with_column_orders(metadata.file_metadata().column_orders().map(Vec::as_slice));
     // The column index has no exactness flags; writers truncate long byte-array bounds.
     let truncatable = matches!(
         parquet_schema.column(leaf).physical_type(),
@@ -580,7 +576,7 @@ fn column_page_statistics(
         .iter()
         .map(|rg| {
             let index = load(*rg, leaf)?;
-            chunk_page_statistics(&converter, &index, std::slice::from_ref(rg), truncatable)
+            chunk_page_statistics(&converter, &index, truncatable)
         })
         .collect()
 }
@@ -590,12 +586,19 @@ fn column_page_statistics(
 fn chunk_page_statistics(
     converter: &StatisticsConverter<'_>,
     index: &ChunkPageIndex,
-    row_group: &[usize],
     truncatable: bool,
 ) -> Option<Vec<PageStatistics>> {
-    let mins = converter.data_page_mins(index, row_group).ok()?;
-    let maxes = converter.data_page_maxes(index, row_group).ok()?;
-    let nulls = converter.data_page_null_counts(index, row_group).ok()?;
+    let (columns, offsets) = (index.column_indexes(), index.offset_indexes());
+    let row_group = [index.row_group()];
+    let mins = converter
+        .data_page_mins(columns, offsets, &row_group)
+        .ok()?;
+    let maxes = converter
+        .data_page_maxes(columns, offsets, &row_group)
+        .ok()?;
+    let nulls = converter
+        .data_page_null_counts(columns, offsets, &row_group)
+        .ok()?;
     let pages = index.pages();
     if [mins.len(), maxes.len(), nulls.len()] != [pages.len(); 3] {
         return None;

@@ -17,8 +17,9 @@ use arrow::datatypes::Int32Type;
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
-use parquet::file::page_index::index_reader::decode_offset_index;
+use parquet::file::metadata::{
+    ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader,
+};
 use parquet::file::page_index::offset_index::PageLocation;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet_support::batch;
@@ -111,6 +112,18 @@ fn metadata(bytes: &Bytes) -> ParquetMetaData {
         .unwrap()
 }
 
+/// The byte range of a chunk's column index.
+fn column_index_range(chunk: &ColumnChunkMetaData) -> Option<Range<u64>> {
+    let start = u64::try_from(chunk.column_index_offset()?).unwrap();
+    Some(start..start + u64::try_from(chunk.column_index_length()?).unwrap())
+}
+
+/// The byte range of a chunk's offset index.
+fn offset_index_range(chunk: &ColumnChunkMetaData) -> Option<Range<u64>> {
+    let start = u64::try_from(chunk.offset_index_offset()?).unwrap();
+    Some(start..start + u64::try_from(chunk.offset_index_length()?).unwrap())
+}
+
 /// Where the page index lies: from the first column index to the end of the last offset
 /// index.
 fn page_index_range(meta: &ParquetMetaData) -> Range<u64> {
@@ -118,7 +131,7 @@ fn page_index_range(meta: &ParquetMetaData) -> Range<u64> {
         .row_groups()
         .iter()
         .flat_map(|rg| rg.columns())
-        .flat_map(|c| [c.column_index_range(), c.offset_index_range()])
+        .flat_map(|c| [column_index_range(c), offset_index_range(c)])
         .map(Option::unwrap)
         .collect();
     let start = ranges.iter().map(|r| r.start).min().unwrap();
@@ -216,21 +229,18 @@ fn files_without_page_index_read_the_same() {
     let bytes = write(EnabledStatistics::Chunk);
     let meta = metadata(&bytes);
     let chunk = meta.row_group(0).column(0);
-    assert!(chunk.column_index_range().is_none() && chunk.offset_index_range().is_none());
+    assert!(column_index_range(chunk).is_none() && offset_index_range(chunk).is_none());
     assert_reads_agree(&bytes);
 }
 
 /// The data pages of column `column` in row group `rg`.
 fn pages(bytes: &Bytes, meta: &ParquetMetaData, rg: usize, column: usize) -> Vec<PageLocation> {
-    let range = meta
-        .row_group(rg)
-        .column(column)
-        .offset_index_range()
+    assert!(offset_index_range(meta.row_group(rg).column(column)).is_some());
+    let with_index = ParquetMetaDataReader::new()
+        .with_offset_index_policy(PageIndexPolicy::Required)
+        .parse_and_finish(bytes)
         .unwrap();
-    let index =
-        bytes.slice(usize::try_from(range.start).unwrap()..usize::try_from(range.end).unwrap());
-    decode_offset_index(&index)
-        .unwrap()
+    with_index.offset_index().unwrap()[rg][column]
         .page_locations()
         .clone()
 }
@@ -364,7 +374,7 @@ fn corrupt_page_index_is_ignored() {
         // for them first).
         overwrite(
             &bytes,
-            id.offset_index_range().unwrap(),
+            offset_index_range(id).unwrap(),
             &[0x19, 0xFC, 0x80, 0x80, 0x80, 0x80, 0x07],
         ),
     ];
@@ -392,8 +402,8 @@ fn damaged_page_index_bytes_are_an_answer_or_corrupt() {
     let meta = metadata(&bytes);
     let id = meta.row_group(1).column(0);
     let targets = [
-        id.column_index_range().unwrap(),
-        id.offset_index_range().unwrap(),
+        column_index_range(id).unwrap(),
+        offset_index_range(id).unwrap(),
     ];
     let serializer = ParquetSerializer::default();
     let options = options("id >= 21000 and id < 22500", &Some(vec!["noise"]));

@@ -1,10 +1,10 @@
 //! The [`SchemaWrapper`] type: an Arrow schema with pandas metadata and its origins.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, FieldRef, Metadata, Schema, SchemaRef};
+use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use plateau_core::{Error, Result};
 use serde_json::{Map as JsonMap, Value as Json};
 
@@ -119,7 +119,8 @@ impl SchemaWrapper {
         }
 
         let pandas = sort_keys_map(&pandas);
-        let metadata = Metadata::new().with(PANDAS_METADATA_KEY, pandas_json_text(&pandas)?);
+        let metadata =
+            HashMap::from([(PANDAS_METADATA_KEY.to_owned(), pandas_json_text(&pandas)?)]);
         Ok(Self {
             schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
             origin,
@@ -195,7 +196,7 @@ impl SchemaWrapper {
             Some(pandas) => {
                 let pandas = sort_keys_map(&pandas);
                 let text = pandas_json_text(&pandas)?;
-                let metadata = Metadata::new().with(PANDAS_METADATA_KEY, text);
+                let metadata = HashMap::from([(PANDAS_METADATA_KEY.to_owned(), text)]);
                 (metadata, Some(Arc::new(pandas)))
             }
             None => (self.schema.metadata().clone(), None),
