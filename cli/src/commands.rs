@@ -40,6 +40,10 @@ pub fn run(cli: &Cli) -> CliResult {
     if let Command::Read {
         output: Some(output),
         ..
+    }
+    | Command::Sql {
+        output: Some(output),
+        ..
     } = &cli.command
     {
         validate::check_output_outside_store(&cli.store, output)?;
@@ -86,6 +90,11 @@ pub fn run(cli: &Cli) -> CliResult {
             *limit,
             &log,
         ),
+        Command::Sql {
+            query,
+            format,
+            output,
+        } => crate::sql::run(&store, query, *format, output.as_deref(), &log),
         Command::Write {
             uuid,
             inputs,

@@ -13,6 +13,7 @@ mod formats;
 mod inspect;
 mod output;
 mod progress;
+mod sql;
 mod validate;
 
 use std::io::Write as _;
@@ -272,6 +273,23 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
+    /// Run a SQL query over the store's datasets (DataFusion; each dataset is a table named
+    /// by its uuid). `EXPLAIN` also prints which partitions each scan read and what pruned
+    /// the others; `INSERT INTO uuid SELECT ...` appends through plateau's commit.
+    #[command(
+        after_help = "Examples:\n  plateau --store ./demo-store sql \"SELECT country, count(*) FROM demo GROUP BY country\"\n  \
+        plateau --store ./demo-store sql \"EXPLAIN SELECT * FROM demo WHERE country = 'DE'\""
+    )]
+    Sql {
+        /// The query (one statement).
+        query: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Create a dataset from input files (one plateau input frame per file).
     #[command(
         after_help = "Examples:\n  plateau --store ./store write sales sales.csv --partition-on country --index product\n  \
@@ -498,22 +516,26 @@ impl CliError {
 
 impl From<plateau_core::Error> for CliError {
     fn from(error: plateau_core::Error) -> Self {
-        use plateau_core::Error as E;
-        let code = match &error {
-            E::DatasetNotFound { .. } => 3,
-            E::DatasetExists { .. } => 4,
-            E::ColumnNotFound { .. }
-            | E::PredicateType { .. }
-            | E::InvalidPredicate(_)
-            | E::PredicateParse { .. }
-            | E::InvalidUuid(_)
-            | E::InvalidInput(_)
-            | E::Unsupported(_)
-            | E::SchemaIncompatible { .. } => 5,
-            E::CommitConflict { .. } => 6,
-            _ => 1,
-        };
-        Self::new(code, error.to_string())
+        Self::new(exit_code(&error), error.to_string())
+    }
+}
+
+/// The exit code of a library error (see [`EXIT_CODES`]).
+pub fn exit_code(error: &plateau_core::Error) -> u8 {
+    use plateau_core::Error as E;
+    match error {
+        E::DatasetNotFound { .. } => 3,
+        E::DatasetExists { .. } => 4,
+        E::ColumnNotFound { .. }
+        | E::PredicateType { .. }
+        | E::InvalidPredicate(_)
+        | E::PredicateParse { .. }
+        | E::InvalidUuid(_)
+        | E::InvalidInput(_)
+        | E::Unsupported(_)
+        | E::SchemaIncompatible { .. } => 5,
+        E::CommitConflict { .. } => 6,
+        _ => 1,
     }
 }
 
