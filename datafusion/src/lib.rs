@@ -14,6 +14,8 @@
 //!   every index maintained, one compare-and-swap commit with retries.
 //! * [`PlateauSchema`] exposes every dataset of a store as a table named by its uuid;
 //!   [`session`] makes a `SessionContext` whose default schema it is.
+//! * [`distributed`]: workers ([`distributed::serve_worker`]) and a coordinating session
+//!   ([`distributed::distributed_session`]) on datafusion-distributed.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -44,6 +46,7 @@
 //! ```
 
 pub mod catalog;
+pub mod distributed;
 pub mod filters;
 pub mod provider;
 pub mod report;
@@ -91,11 +94,19 @@ pub async fn session_with(store: Store, config: SessionConfig) -> Result<Session
 pub fn session_of(schema: Arc<PlateauSchema>, config: SessionConfig) -> Result<SessionContext> {
     let config = config.with_default_catalog_and_schema(CATALOG, SCHEMA);
     let ctx = SessionContext::new_with_config(config);
+    register_schema(&ctx, schema)?;
+    Ok(ctx)
+}
+
+/// Makes `schema` the schema [`SCHEMA`] of catalog [`CATALOG`] in `ctx`.
+fn register_schema(ctx: &SessionContext, schema: Arc<PlateauSchema>) -> Result<()> {
     let catalog = ctx.catalog(CATALOG).ok_or_else(|| {
-        Error::invalid_input("DataFusion did not create the default catalog".to_owned())
+        Error::invalid_input(
+            "the session has no catalog `plateau`: configure it as default".to_owned(),
+        )
     })?;
     catalog
         .register_schema(SCHEMA, schema)
         .map_err(provider::datafusion_error)?;
-    Ok(ctx)
+    Ok(())
 }

@@ -145,6 +145,12 @@ impl PlateauTable {
         (self.object_store_url.clone(), datafusion_store(&self.store))
     }
 
+    /// The default URL and the object store tables of `store` read through (what a worker
+    /// registers).
+    pub fn object_store_of(store: &Store) -> (ObjectStoreUrl, Arc<dyn ObjectStore>) {
+        (default_object_store_url(), datafusion_store(store))
+    }
+
     /// What every scan planned so far pruned (the `EXPLAIN` detail of `plateau sql`).
     pub fn scan_reports(&self) -> Vec<ScanReport> {
         self.scans
