@@ -92,9 +92,11 @@ pub fn run(cli: &Cli) -> CliResult {
         ),
         Command::Sql {
             query,
+            workers,
             format,
             output,
-        } => crate::sql::run(&store, query, *format, output.as_deref(), &log),
+        } => crate::sql::run(&store, query, workers, *format, output.as_deref(), &log),
+        Command::Worker { port, host } => crate::sql::serve(&store, *host, *port, &log),
         Command::Write {
             uuid,
             inputs,

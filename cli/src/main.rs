@@ -283,12 +283,31 @@ pub enum Command {
     Sql {
         /// The query (one statement).
         query: String,
+        /// Run the query across these `plateau worker`s (comma separated URLs such as
+        /// `http://127.0.0.1:50051`), each reading a share of the files; they must open
+        /// the same store. Default: run it in this process.
+        #[arg(long, value_delimiter = ',', value_name = "URLS")]
+        workers: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
         /// Write to this file instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
+    },
+    /// Serve as a worker for distributed `plateau sql --workers` queries on this store
+    /// (a gRPC server executing plan fragments; runs until killed).
+    #[command(
+        after_help = "Example:\n  plateau --store s3://bucket/prefix worker --port 50051 &\n  \
+        plateau --store s3://bucket/prefix sql \"SELECT count(*) FROM sales\" --workers http://127.0.0.1:50051"
+    )]
+    Worker {
+        /// The port to listen on.
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        /// The address to listen on (loopback by default: expose workers deliberately).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
     },
     /// Create a dataset from input files (one plateau input frame per file).
     #[command(

@@ -15,6 +15,7 @@ use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionConfig;
 use plateau_core::Store;
+use plateau_datafusion::distributed::{distributed_session, serve_worker};
 use plateau_datafusion::{session_of, PlateauSchema};
 
 use crate::context::Log;
@@ -24,6 +25,7 @@ use crate::{CliError, CliResult, OutputFormat};
 pub fn run(
     store: &Store,
     query: &str,
+    workers: &[String],
     format: OutputFormat,
     output: Option<&Path>,
     log: &Log,
@@ -34,19 +36,48 @@ pub fn run(
             "--format parquet writes binary data: give --output FILE or redirect stdout",
         ));
     }
-    let threads = log.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::new(1, format!("cannot start the query runtime: {e}")))?;
+    let workers = workers
+        .iter()
+        .map(|text| {
+            let url = url::Url::parse(text)
+                .map_err(|e| CliError::new(2, format!("--workers `{text}`: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(CliError::new(
+                    2,
+                    format!("--workers `{text}`: expected http://HOST:PORT"),
+                ));
+            }
+            Ok(url)
+        })
+        .collect::<CliResult<Vec<_>>>()?;
+    let threads = threads(log);
+    let runtime = runtime(threads)?;
     let (table, explain) = runtime.block_on(async {
         let schema = Arc::new(PlateauSchema::try_new(store.clone()).await?);
         let config = SessionConfig::new().with_target_partitions(threads);
-        let ctx = session_of(Arc::clone(&schema), config)?;
+        let distributed = !workers.is_empty();
+        let ctx = if workers.is_empty() {
+            session_of(Arc::clone(&schema), config)?
+        } else {
+            distributed_session(Arc::clone(&schema), workers, config)?
+        };
         let frame = ctx.sql(query).await.map_err(query_error)?;
+        // DataFusion's EXPLAIN shows the single-node plan: with workers, the plan the
+        // coordinator really runs (its stages) is shown too.
+        let distributed_plan = match frame.logical_plan() {
+            LogicalPlan::Explain(explain) if distributed => {
+                let inner = ctx
+                    .execute_logical_plan(explain.plan.as_ref().clone())
+                    .await
+                    .map_err(query_error)?;
+                let plan = inner.create_physical_plan().await.map_err(query_error)?;
+                Some(datafusion_distributed::display_plan_ascii(
+                    plan.as_ref(),
+                    false,
+                ))
+            }
+            _ => None,
+        };
         let explain = matches!(
             frame.logical_plan(),
             LogicalPlan::Explain(_) | LogicalPlan::Analyze(_)
@@ -55,7 +86,15 @@ pub fn run(
         let batches = frame.collect().await.map_err(query_error)?;
         let table = concat_batches(&arrow_schema, &batches)?;
         let reports = if explain {
-            Some(schema.scan_reports())
+            let mut lines: Vec<String> = schema
+                .scan_reports()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            if let Some(plan) = distributed_plan {
+                lines.push(format!("distributed plan:\n{plan}\n"));
+            }
+            Some(lines)
         } else {
             None
         };
@@ -84,6 +123,32 @@ pub fn run(
     }
     log.say(format!("{rows} rows"));
     Ok(())
+}
+
+/// Runs `plateau worker`: serves plan fragments of distributed queries on `host:port`
+/// until the process is stopped.
+pub fn serve(store: &Store, host: std::net::IpAddr, port: u16, log: &Log) -> CliResult {
+    let addr = std::net::SocketAddr::new(host, port);
+    let runtime = runtime(threads(log))?;
+    log.say(format!("plateau worker listening on http://{addr}"));
+    runtime.block_on(serve_worker(store.clone(), addr))?;
+    Ok(())
+}
+
+/// `--threads`, or one per core.
+fn threads(log: &Log) -> usize {
+    log.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    })
+}
+
+/// The tokio runtime queries and workers run on.
+fn runtime(threads: usize) -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(1, format!("cannot start the query runtime: {e}")))
 }
 
 /// A DataFusion error with the exit code of its cause: plateau's own errors keep theirs

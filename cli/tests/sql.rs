@@ -51,7 +51,14 @@ fn sql_queries_explains_and_inserts() {
     let de: usize = lines[1].strip_prefix("DE,").unwrap().parse().unwrap();
     let read = ok(
         &store,
-        &["read", "demo", "--where", "country == 'DE'", "--format", "csv"],
+        &[
+            "read",
+            "demo",
+            "--where",
+            "country == 'DE'",
+            "--format",
+            "csv",
+        ],
     );
     assert_eq!(read.lines().count() - 1, de);
 
@@ -70,7 +77,12 @@ fn sql_queries_explains_and_inserts() {
     // jsonl and parquet to a file.
     let jsonl = ok(
         &store,
-        &["sql", "SELECT id FROM demo ORDER BY id LIMIT 3", "--format", "jsonl"],
+        &[
+            "sql",
+            "SELECT id FROM demo ORDER BY id LIMIT 3",
+            "--format",
+            "jsonl",
+        ],
     );
     assert_eq!(jsonl.lines().count(), 3);
     let out = dir.path().join("answer.parquet");
@@ -88,7 +100,10 @@ fn sql_queries_explains_and_inserts() {
     assert!(std::fs::metadata(&out).unwrap().len() > 0);
 
     // INSERT INTO appends through plateau's commit; `read` sees the rows.
-    let before = ok(&store, &["sql", "SELECT count(*) AS n FROM demo", "--format", "csv"]);
+    let before = ok(
+        &store,
+        &["sql", "SELECT count(*) AS n FROM demo", "--format", "csv"],
+    );
     let inserted = ok(
         &store,
         &[
@@ -100,7 +115,10 @@ fn sql_queries_explains_and_inserts() {
     );
     let inserted: usize = inserted.lines().nth(1).unwrap().parse().unwrap();
     assert!(inserted > 0);
-    let after = ok(&store, &["sql", "SELECT count(*) AS n FROM demo", "--format", "csv"]);
+    let after = ok(
+        &store,
+        &["sql", "SELECT count(*) AS n FROM demo", "--format", "csv"],
+    );
     let count = |text: &str| -> usize { text.lines().nth(1).unwrap().parse().unwrap() };
     assert_eq!(count(&after), count(&before) + inserted);
     ok(&store, &["check", "demo"]);
@@ -115,4 +133,81 @@ fn sql_queries_explains_and_inserts() {
         &["sql", "SELECT 1", "--output", inside.to_str().unwrap()],
     );
     assert_eq!(output.status.code(), Some(5));
+}
+
+/// A `plateau worker` process, killed when dropped.
+struct WorkerProcess(std::process::Child);
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn sql_on_two_worker_processes_answers_as_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ok(&store, &["demo", "--rows", "20000"]);
+    let mut workers = Vec::new();
+    let mut urls = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_plateau"))
+            .arg("--store")
+            .arg(&store)
+            .args(["-q", "worker", "--port", &port.to_string()])
+            .env_remove("PLATEAU_STORE")
+            .spawn()
+            .unwrap();
+        workers.push(WorkerProcess(child));
+        let addr = format!("127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "worker {addr} did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        urls.push(format!("http://{addr}"));
+    }
+    let workers_arg = urls.join(",");
+    for query in [
+        "SELECT country, year, count(*) AS n, sum(CAST(round(amount * 100) AS BIGINT)) AS cents FROM demo GROUP BY country, year ORDER BY country, year",
+        "SELECT id, amount FROM demo WHERE country = 'FR' AND amount > 900 ORDER BY id",
+        "SELECT count(*) AS n FROM demo WHERE product = 'p7'",
+    ] {
+        let single = ok(&store, &["sql", query, "--format", "csv"]);
+        let distributed = ok(
+            &store,
+            &["sql", query, "--format", "csv", "--workers", &workers_arg],
+        );
+        assert_eq!(distributed, single, "{query}");
+        assert!(single.lines().count() > 1, "{query}: {single}");
+    }
+    // EXPLAIN with workers shows the distributed plan: its stages run on the workers.
+    let explain = ok(
+        &store,
+        &[
+            "sql",
+            "EXPLAIN SELECT country, count(*) FROM demo GROUP BY country",
+            "--workers",
+            &workers_arg,
+        ],
+    );
+    assert!(explain.contains("distributed plan:"), "{explain}");
+    assert!(explain.contains("Stage"), "{explain}");
+    fails(
+        &store,
+        &["sql", "SELECT 1", "--workers", "nope"],
+        2,
+        "--workers",
+    );
+    drop(workers);
 }
