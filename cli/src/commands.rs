@@ -40,8 +40,12 @@ pub fn run(cli: &Cli) -> CliResult {
     if let Command::Read {
         output: Some(output),
         ..
+    } = &cli.command
+    {
+        validate::check_output_outside_store(&cli.store, output)?;
     }
-    | Command::Sql {
+    #[cfg(feature = "sql")]
+    if let Command::Sql {
         output: Some(output),
         ..
     } = &cli.command
@@ -90,12 +94,14 @@ pub fn run(cli: &Cli) -> CliResult {
             *limit,
             &log,
         ),
+        #[cfg(feature = "sql")]
         Command::Sql {
             query,
             workers,
             format,
             output,
         } => crate::sql::run(&store, query, workers, *format, output.as_deref(), &log),
+        #[cfg(feature = "sql")]
         Command::Worker { port, host } => crate::sql::serve(&store, *host, *port, &log),
         Command::Write {
             uuid,

@@ -13,6 +13,7 @@ mod formats;
 mod inspect;
 mod output;
 mod progress;
+#[cfg(feature = "sql")]
 mod sql;
 mod validate;
 
@@ -276,6 +277,7 @@ pub enum Command {
     /// Run a SQL query over the store's datasets (DataFusion; each dataset is a table named
     /// by its uuid). `EXPLAIN` also prints which partitions each scan read and what pruned
     /// the others; `INSERT INTO uuid SELECT ...` appends through plateau's commit.
+    #[cfg(feature = "sql")]
     #[command(
         after_help = "Examples:\n  plateau --store ./demo-store sql \"SELECT country, count(*) FROM demo GROUP BY country\"\n  \
         plateau --store ./demo-store sql \"EXPLAIN SELECT * FROM demo WHERE country = 'DE'\""
@@ -297,6 +299,7 @@ pub enum Command {
     },
     /// Serve as a worker for distributed `plateau sql --workers` queries on this store
     /// (a gRPC server executing plan fragments; runs until killed).
+    #[cfg(feature = "sql")]
     #[command(
         after_help = "Example:\n  plateau --store s3://bucket/prefix worker --port 50051 &\n  \
         plateau --store s3://bucket/prefix sql \"SELECT count(*) FROM sales\" --workers http://127.0.0.1:50051"

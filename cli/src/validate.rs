@@ -41,11 +41,9 @@ fn local_root(store: &str) -> Option<PathBuf> {
 /// The uuid argument of `command`, if it has one.
 fn command_uuid(command: &Command) -> Option<&str> {
     match command {
-        Command::Demo { .. }
-        | Command::List { .. }
-        | Command::Probe
-        | Command::Sql { .. }
-        | Command::Worker { .. } => None,
+        Command::Demo { .. } | Command::List { .. } | Command::Probe => None,
+        #[cfg(feature = "sql")]
+        Command::Sql { .. } | Command::Worker { .. } => None,
         Command::Info { uuid, .. }
         | Command::Schema { uuid }
         | Command::Index { uuid, .. }

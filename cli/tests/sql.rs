@@ -1,4 +1,5 @@
-//! End-to-end tests of `plateau sql` on the demo dataset.
+//! End-to-end tests of `plateau sql` and `plateau worker` (feature `sql`).
+#![cfg(feature = "sql")]
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
