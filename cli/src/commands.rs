@@ -550,12 +550,12 @@ fn read(
                 CliError::new(1, format!("cannot create `{}`: {e}", path.display()))
             })?;
             let mut file = std::io::BufWriter::new(file);
-            crate::output::write_output(&mut file, &table, format)?;
+            crate::output::write_output(&mut file, &table, format, &log.parallel()?)?;
             file.flush()?;
         }
         None => {
             let mut out = std::io::stdout().lock();
-            crate::output::write_output(&mut out, &table, format)?;
+            crate::output::write_output(&mut out, &table, format, &log.parallel()?)?;
             out.flush()?;
         }
     }

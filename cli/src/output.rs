@@ -19,13 +19,14 @@
 //! column and its type, found before the first byte of output is written.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef, AsArray as _, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use plateau_core::temporal::{format_offset, to_naive_utc, Tz};
 use plateau_core::Scalar;
+use plateau_io_parallel::ParallelOptions;
 use serde_json::{Map, Value as Json};
 
 use crate::{CliError, CliResult, OutputFormat};
@@ -55,19 +56,29 @@ fn cannot(
 
 /// Writes `table` to `out` in `format`. An error of `out` itself (a closed pipe, a full disk)
 /// is reported as that I/O error, also when Arrow's CSV writer wraps it in its own error.
-pub fn write_output(out: &mut impl Write, table: &RecordBatch, format: OutputFormat) -> CliResult {
+pub fn write_output(
+    out: &mut impl Write,
+    table: &RecordBatch,
+    format: OutputFormat,
+    parallel: &ParallelOptions,
+) -> CliResult {
     let mut out = Tracked {
         inner: out,
         error: None,
     };
-    let result = write_tracked(&mut out, table, format);
+    let result = write_tracked(&mut out, table, format, parallel);
     match (result, out.error) {
         (Err(_), Some(error)) => Err(error.into()),
         (result, _) => result,
     }
 }
 
-fn write_tracked(out: &mut impl Write, table: &RecordBatch, format: OutputFormat) -> CliResult {
+fn write_tracked(
+    out: &mut impl Write,
+    table: &RecordBatch,
+    format: OutputFormat,
+    parallel: &ParallelOptions,
+) -> CliResult {
     match format {
         OutputFormat::Table => {
             let table = printable(table, format)?;
@@ -83,7 +94,7 @@ fn write_tracked(out: &mut impl Write, table: &RecordBatch, format: OutputFormat
             writer.write(&table)?;
         }
         OutputFormat::Jsonl => write_jsonl(out, table)?,
-        OutputFormat::Parquet => out.write_all(&parquet_bytes(table)?)?,
+        OutputFormat::Parquet => write_parquet(out, table, parallel)?,
     }
     Ok(())
 }
@@ -117,28 +128,155 @@ impl<W: Write> Write for Tracked<'_, W> {
     }
 }
 
-/// `table` as Parquet bytes (`ArrowWriter` needs `Send`, which a locked stdout is not). A
-/// column Parquet cannot hold is named in the error.
-fn parquet_bytes(table: &RecordBatch) -> CliResult<Vec<u8>> {
-    fn encode(batch: &RecordBatch) -> Result<Vec<u8>, parquet::errors::ParquetError> {
-        let mut buffer = Vec::new();
-        let mut writer = parquet::arrow::ArrowWriter::try_new(&mut buffer, batch.schema(), None)?;
+/// An in-memory Parquet sink the caller drains between row groups: `SerializedFileWriter`
+/// needs a `Send` writer, which a locked stdout is not.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn take(&self) -> std::io::Result<Vec<u8>> {
+        let mut bytes = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("parquet output buffer poisoned"))?;
+        Ok(std::mem::take(&mut *bytes))
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("parquet output buffer poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What failed while writing Parquet: the encoder or `out`.
+enum ParquetOutputError {
+    Encode(parquet::errors::ParquetError),
+    Io(std::io::Error),
+}
+
+impl From<parquet::errors::ParquetError> for ParquetOutputError {
+    fn from(error: parquet::errors::ParquetError) -> Self {
+        Self::Encode(error)
+    }
+}
+
+impl From<std::io::Error> for ParquetOutputError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// Writes `table` as Parquet, the columns of a wave of row groups (one per thread) encoded
+/// in parallel on `parallel`'s pool and passed on to `out` as soon as the wave is encoded, so
+/// besides the table only one wave of encoded row groups is in memory (`ArrowWriter`'s row
+/// groups and defaults). A column Parquet cannot hold is named in the error.
+fn write_parquet(
+    out: &mut impl Write,
+    table: &RecordBatch,
+    parallel: &ParallelOptions,
+) -> CliResult {
+    match encode_parquet(out, table, parallel, None) {
+        Ok(()) => Ok(()),
+        Err(ParquetOutputError::Io(error)) => Err(error.into()),
+        Err(ParquetOutputError::Encode(error)) => Err(parquet_error(table, error)),
+    }
+}
+
+/// [`write_parquet`]'s encoder; `properties` are `ArrowWriter`'s defaults unless given.
+fn encode_parquet(
+    out: &mut impl Write,
+    table: &RecordBatch,
+    parallel: &ParallelOptions,
+    properties: Option<parquet::file::properties::WriterProperties>,
+) -> Result<(), ParquetOutputError> {
+    use parquet::arrow::arrow_writer::compute_leaves;
+    use rayon::prelude::*;
+
+    let buffer = SharedBuffer::default();
+    let schema = table.schema();
+    let writer =
+        parquet::arrow::ArrowWriter::try_new(buffer.clone(), Arc::clone(&schema), properties)?;
+    let (mut file, columns) = writer.into_serialized_writer()?;
+    let group_rows = file
+        .properties()
+        .max_row_group_row_count()
+        .unwrap_or(usize::MAX)
+        .max(1);
+    // Row groups are encoded a wave at a time, one per thread, every column of the wave in
+    // parallel: a single row group's columns balance badly (one string column can cost more
+    // than all the others together).
+    let wave = parallel.num_threads().max(1);
+    let mut offset = 0;
+    while offset < table.num_rows() {
+        let mut units = Vec::new();
+        let mut groups = 0;
+        while groups < wave && offset < table.num_rows() {
+            let group = table.slice(offset, group_rows.min(table.num_rows() - offset));
+            let writers =
+                columns.create_column_writers(file.flushed_row_groups().len() + groups)?;
+            let mut leaves = Vec::with_capacity(writers.len());
+            for (field, column) in schema.fields().iter().zip(group.columns()) {
+                leaves.extend(compute_leaves(field, column)?);
+            }
+            units.extend(writers.into_iter().zip(leaves).map(|unit| (groups, unit)));
+            offset += group.num_rows();
+            groups += 1;
+        }
+        let encoded = parallel
+            .install(|| {
+                Ok(units
+                    .into_par_iter()
+                    .map(|(group, (mut writer, leaf))| {
+                        writer.write(&leaf)?;
+                        Ok((group, writer.close()?))
+                    })
+                    .collect::<Result<Vec<_>, parquet::errors::ParquetError>>())
+            })
+            .map_err(|e| {
+                ParquetOutputError::Encode(parquet::errors::ParquetError::External(e.into()))
+            })??;
+        let mut encoded = encoded.into_iter().peekable();
+        for group in 0..groups {
+            let mut row_group = file.next_row_group()?;
+            while let Some((_, chunk)) = encoded.next_if(|(g, _)| *g == group) {
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+            row_group.close()?;
+            out.write_all(&buffer.take()?)?;
+        }
+    }
+    file.close()?;
+    out.write_all(&buffer.take()?)?;
+    Ok(())
+}
+
+/// The error for a table Parquet cannot encode: the first column that fails on its own.
+fn parquet_error(table: &RecordBatch, error: parquet::errors::ParquetError) -> CliError {
+    fn encode(batch: &RecordBatch) -> Result<(), parquet::errors::ParquetError> {
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(std::io::sink(), batch.schema(), None)?;
         writer.write(batch)?;
         writer.close()?;
-        Ok(buffer)
+        Ok(())
     }
-    encode(table).map_err(|error| {
-        // Find the column: encode each one on its own (the buffer holds no I/O errors).
-        let schema = table.schema();
-        for (field, column) in schema.fields().iter().zip(table.columns()) {
-            let single = Schema::new(vec![field.clone()]);
-            let single = RecordBatch::try_new(Arc::new(single), vec![column.clone()]);
-            if let Ok(Err(e)) = single.as_ref().map(encode) {
-                return cannot(field.name(), field.data_type(), OutputFormat::Parquet, e);
-            }
+    let schema = table.schema();
+    for (field, column) in schema.fields().iter().zip(table.columns()) {
+        let single = Schema::new(vec![field.clone()]);
+        let single = RecordBatch::try_new(Arc::new(single), vec![column.clone()]);
+        if let Ok(Err(e)) = single.as_ref().map(encode) {
+            return cannot(field.name(), field.data_type(), OutputFormat::Parquet, e);
         }
-        CliError::new(1, format!("cannot write the result as parquet: {error}"))
-    })
+    }
+    CliError::new(1, format!("cannot write the result as parquet: {error}"))
 }
 
 /// Whether arrow's table and CSV writers need our help with a column of `data_type`.
@@ -391,10 +529,88 @@ mod tests {
         TimestampSecondArray,
     };
 
+    /// The row groups of a Parquet output and its rows read back.
+    fn read_back(bytes: Vec<u8>) -> (usize, RecordBatch) {
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            bytes::Bytes::from(bytes),
+        )
+        .unwrap();
+        let groups = reader.metadata().num_row_groups();
+        let reader = reader.build().unwrap();
+        let schema = arrow::array::RecordBatchReader::schema(&reader);
+        let batches: Vec<_> = reader.map(Result::unwrap).collect();
+        (
+            groups,
+            arrow::compute::concat_batches(&schema, &batches).unwrap(),
+        )
+    }
+
+    #[test]
+    fn parquet_output_encodes_row_groups_in_parallel_waves() {
+        use arrow::array::{StringArray, StructArray};
+        let rows = 1_003;
+        let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..rows));
+        let names: ArrayRef = Arc::new(StringArray::from_iter(
+            (0..rows).map(|i| (i % 7 != 0).then(|| format!("name {}", i % 13))),
+        ));
+        // A struct has two leaves: each must reach its own column writer, in order.
+        let pair: ArrayRef = Arc::new(StructArray::from(vec![
+            (
+                Arc::new(Field::new("a", DataType::Int64, false)),
+                Arc::clone(&ids),
+            ),
+            (
+                Arc::new(Field::new("b", DataType::Utf8, true)),
+                Arc::clone(&names),
+            ),
+        ]));
+        let table =
+            RecordBatch::try_from_iter([("id", ids), ("name", names), ("pair", pair)]).unwrap();
+        for threads in [1, 2, 3] {
+            let parallel = ParallelOptions::with_threads(threads).unwrap();
+            let properties = parquet::file::properties::WriterProperties::builder()
+                .set_max_row_group_row_count(Some(100))
+                .build();
+            let mut out = Vec::new();
+            let written = encode_parquet(&mut out, &table, &parallel, Some(properties));
+            assert!(written.is_ok(), "{threads} threads");
+            let (groups, back) = read_back(out);
+            assert_eq!(groups, 11, "{threads} threads");
+            assert_eq!(back, table, "{threads} threads");
+        }
+        // The defaults: one row group, the same as `ArrowWriter`.
+        let mut out = Vec::new();
+        write_output(
+            &mut out,
+            &table,
+            OutputFormat::Parquet,
+            &ParallelOptions::new(),
+        )
+        .unwrap();
+        let mut expected = Vec::new();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(&mut expected, table.schema(), None).unwrap();
+        writer.write(&table).unwrap();
+        writer.close().unwrap();
+        assert_eq!(out, expected);
+        // No rows: a file with the schema and no row group.
+        let mut out = Vec::new();
+        write_output(
+            &mut out,
+            &table.slice(0, 0),
+            OutputFormat::Parquet,
+            &ParallelOptions::new(),
+        )
+        .unwrap();
+        let (groups, back) = read_back(out);
+        assert_eq!((groups, back.num_rows()), (0, 0));
+        assert_eq!(back.schema(), table.schema());
+    }
+
     fn render(array: ArrayRef, format: OutputFormat) -> String {
         let table = RecordBatch::try_from_iter([("c", array)]).unwrap();
         let mut out = Vec::new();
-        write_output(&mut out, &table, format).unwrap();
+        write_output(&mut out, &table, format, &ParallelOptions::new()).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -461,7 +677,13 @@ mod tests {
             .clone()
             .with_timezone("Mars/Olympus");
         let table = RecordBatch::try_from_iter([("when", Arc::new(bad) as ArrayRef)]).unwrap();
-        let error = write_output(&mut Vec::new(), &table, OutputFormat::Csv).unwrap_err();
+        let error = write_output(
+            &mut Vec::new(),
+            &table,
+            OutputFormat::Csv,
+            &ParallelOptions::new(),
+        )
+        .unwrap_err();
         assert_eq!(error.code, 5);
         assert!(error.message.contains("`when`"), "{}", error.message);
         assert!(error.message.contains("csv"), "{}", error.message);
@@ -489,7 +711,8 @@ mod tests {
             OutputFormat::Table,
             OutputFormat::Parquet,
         ] {
-            let error = write_output(&mut Closed, &table, format).unwrap_err();
+            let error =
+                write_output(&mut Closed, &table, format, &ParallelOptions::new()).unwrap_err();
             assert_eq!(error.code, 0, "{format:?}: {}", error.message);
         }
     }

@@ -103,7 +103,7 @@ pub fn run(
     let rows = table.num_rows();
     let write = |out: &mut dyn std::io::Write| -> CliResult {
         let mut out = out;
-        crate::output::write_output(&mut out, &table, format)?;
+        crate::output::write_output(&mut out, &table, format, &log.parallel()?)?;
         if let Some(reports) = &explain {
             for report in reports {
                 write!(out, "{report}")?;
