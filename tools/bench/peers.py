@@ -157,7 +157,10 @@ print(json.dumps({"seconds": seconds, "peak_bytes": usage.ru_maxrss * 1024, "exi
 """
 
 
-def run_cli(argv: list[str]) -> dict:
+def run_cli(argv: list[str], output: str | None = None) -> dict:
+    if output is not None and os.path.exists(output):
+        # untimed: truncating the previous (up to 80 MB) answer would be charged to this run
+        os.remove(output)
     out = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *argv], capture_output=True, text=True, check=True)
     run = json.loads(out.stdout)
     if run.pop("exit") != 0:
@@ -254,7 +257,7 @@ class Harness:
             cli = self.cli + ["--store", self.store_dir, "read", UUID, "--format", "parquet", "--output", self.out]
             if where:
                 cli += ["--where", where]
-            out.append(("CLI", lambda: run_cli(cli)))
+            out.append(("CLI", lambda: run_cli(cli, self.out)))
             py_pred = None
             if where:
                 col, lo, hi = bounds
@@ -364,7 +367,7 @@ class Harness:
             out.append((f"rs {api}", lambda api=api: rs.run(op="read", api=api, store=scale, dataset=SCALE_UUID,
                                                              where=where)))
         out.append(("CLI", lambda: run_cli(self.cli + ["--store", scale, "read", SCALE_UUID, "--where", where,
-                                                       "--format", "parquet", "--output", self.out])))
+                                                       "--format", "parquet", "--output", self.out], self.out)))
         out.append(("py plateau", lambda: timed_python(
             lambda: read_table(SCALE_UUID, self.scale_store, predicates=py_pred))))
         return out
@@ -526,6 +529,7 @@ def main(argv=None) -> int:
     ap.add_argument("--plateau", default=os.path.join(ROOT, "target", "release", "plateau"))
     ap.add_argument("--peers", default=os.path.join(ROOT, "target", "release", "peers"))
     ap.add_argument("--json", default="peers_results.json")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR (emptied first) and keep it, for profiling")
     args = ap.parse_args(argv)
     args.ops = set(args.ops.split(","))
     for binary in (args.plateau, args.peers):
@@ -533,7 +537,12 @@ def main(argv=None) -> int:
             sys.exit(f"{binary} is missing: cargo build --release -p plateau-cli -p plateau-benches "
                      "--bin plateau --bin peers")
     C.quiet_warnings()
-    tmp = tempfile.mkdtemp(prefix="plateau-peers.")
+    if args.keep:
+        shutil.rmtree(args.keep, ignore_errors=True)
+        os.makedirs(args.keep)
+        tmp = os.path.abspath(args.keep)
+    else:
+        tmp = tempfile.mkdtemp(prefix="plateau-peers.")
     try:
         h = Harness(args, tmp)
         h.setup()
@@ -562,7 +571,8 @@ def main(argv=None) -> int:
         print(f"\nresults in {args.json}")
         return 0
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

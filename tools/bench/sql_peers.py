@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         frames = [B.make_frame(bounds[f], bounds[f + 1], args.rows, args.partitions, pool) for f in range(args.frames)]
         store_dataframes_as_dataset(store=store, dataset_uuid=UUID, dfs=frames, partition_on=["part"],
                                     secondary_indices=["idx_key"])
-        files = sum(len(fs) for _, _, fs in os.walk(os.path.join(store_dir, UUID, "table")))
+        files = sum(f.endswith(".parquet") for _, _, fs in os.walk(os.path.join(store_dir, UUID, "table")) for f in fs)
         print(f"sql peers: {args.rows} rows, {files} files written by Python plateau, repeat {args.repeat}",
               flush=True)
 
