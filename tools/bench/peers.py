@@ -32,7 +32,8 @@ before it (reset through /proc/self/clear_refs) for in-process engines; the whol
 maxrss for the CLI (started from a small launcher, whose memory the
 maxrss would otherwise include). Prints medians, ratios (Python plateau's median over the engine's: above
 1 is faster than Python plateau) and peak memory, checks the issue's goals, and writes every
-run as JSON (--json).
+run as JSON (--json). Exits 1 when engines return different row counts for an operation
+(`.ci/run` runs it at a small size with debug binaries for that check).
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ class Harness:
         self.work = os.path.join(tmp, "work")
         self.out = os.path.join(tmp, "answer.parquet")
         self.runs: dict[tuple[str, str], list[dict]] = {}
+        self.disagreements: list[str] = []
         self.cli = [args.plateau, "-q"]
 
     def record(self, op: str, engine: str, run: dict):
@@ -441,6 +443,8 @@ class Harness:
                     cells.append(f"{m:.4f} ({base / m:.1f}x)")
             rows = {e: self.runs[(op, e)][-1].get("rows") for e in engines if (op, e) in self.runs}
             distinct = {r for r in rows.values() if r is not None}
+            if len(distinct) > 1:
+                self.disagreements.append(op)
             rows_cell = "" if not distinct else (str(distinct.pop()) if len(distinct) == 1 else f"differ: {rows}")
             lines.append(f"| {op} | " + " | ".join(cells) + f" | {rows_cell} |")
         lines.append("")
@@ -569,6 +573,9 @@ def main(argv=None) -> int:
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1)
         print(f"\nresults in {args.json}")
+        if h.disagreements:
+            print(f"engines returned different row counts for: {', '.join(h.disagreements)}")
+            return 1
         return 0
     finally:
         if not args.keep:
