@@ -6,10 +6,12 @@
     cargo build --release -p plateau-cli -p plateau-benches --bin plateau --bin peers
     "$PYTHON" tools/bench/peers.py [--rows 2000000] [--repeat 5] [--scale-partitions 100000]
 
-Python plateau 4.6.2 writes the benchmark dataset: --rows rows in --frames input frames of
-id, part (= id % --partitions, the partition key), idx_key (--index-cardinality values,
-clustered by id, with a secondary index), i32, f0, s (10,000 strings), tag (5 strings), flag,
-d (date) and ts (timestamp[us]), so files = frames x partitions (400 by default). Then the
+Python plateau 4.6.2 writes the benchmark dataset: --rows rows of id, part (the partition
+key: --partitions contiguous blocks of id), idx_key (--index-cardinality contiguous blocks of
+id, with a secondary index), i32, f0, s (10,000 strings), tag (5 strings), flag, d (date) and
+ts (timestamp[us]), dealt to --frames input frames in turn (id % frames), so files = frames x
+partitions (400 by default) and an index value or an id range of one partition lies in
+--frames files. Then the
 operations below run --repeat rounds; in each round every engine runs once per operation, the
 engines in an order that rotates from round to round, so a noisy moment hits all of them.
 
@@ -84,18 +86,20 @@ SCALE_OPS = ("scale_load", "scale_partition", "scale_index")
 
 
 def make_frames(rows: int, partitions: int, index_cardinality: int, frames: int, seed: int) -> list[pd.DataFrame]:
+    """The issue's layout: `part` and `idx_key` in contiguous blocks of `id`, and the rows
+    dealt to the frames in turn (`id % frames`), so every partition value has one file per
+    frame and an index value lives in `frames` files."""
     rng = np.random.default_rng(seed)
     pool = np.array([f"str_{i:06d}_{'x' * (i % 7)}" for i in range(10_000)], dtype=object)
     tags = np.array(["alpha", "beta", "gamma", "delta", "epsilon"], dtype=object)
-    bounds = [rows * f // frames for f in range(frames + 1)]
     out = []
-    for lo, hi in zip(bounds, bounds[1:]):
-        n = hi - lo
-        ids = np.arange(lo, hi, dtype=np.int64)
+    for f in range(frames):
+        ids = np.arange(f, rows, frames, dtype=np.int64)
+        n = len(ids)
         days = rng.integers(0, 3650, n).astype("timedelta64[D]")
         out.append(pd.DataFrame({
             "id": ids,
-            "part": ids % partitions,
+            "part": (ids.astype(object) * partitions // rows).astype(np.int64),
             "idx_key": (ids.astype(object) * index_cardinality // rows).astype(np.int64),
             "i32": rng.integers(-(2**31), 2**31 - 1, n).astype(np.int32),
             "f0": rng.normal(size=n),
