@@ -178,7 +178,9 @@ impl From<std::io::Error> for ParquetOutputError {
 /// Writes `table` as Parquet, the columns of a wave of row groups (one per thread) encoded
 /// in parallel on `parallel`'s pool and passed on to `out` as soon as the wave is encoded, so
 /// besides the table only one wave of encoded row groups is in memory (`ArrowWriter`'s row
-/// groups and defaults). A column Parquet cannot hold is named in the error.
+/// groups and defaults). A column Parquet cannot hold is named in the error; type errors
+/// surface when the writer is built, before the first byte reaches `out`, while an error of
+/// a later wave (none is known for the types a result can hold) would follow earlier waves.
 fn write_parquet(
     out: &mut impl Write,
     table: &RecordBatch,
