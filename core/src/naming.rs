@@ -12,6 +12,8 @@
 //! Label components keep their quoted form everywhere; only typed parsing
 //! ([`crate::partition_value`]) unquotes a value, because a binary value need not be UTF-8.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::quote::{quote, quote_component, quote_component_bytes, unquote, unquote_bytes};
 
@@ -139,16 +141,32 @@ pub struct DecodedKey {
 /// other middle components are skipped. A column that is not UTF-8 after unquoting is an
 /// error.
 pub fn decode_label(label: &str) -> Result<DecodedKey> {
-    let mut parts: Vec<&str> = label.split('/').collect();
-    let file = parts.pop().unwrap_or_default().to_owned();
-    let mut pairs = Vec::new();
-    for part in parts {
-        let mut split = part.split('=');
-        if let (Some(column), Some(value), None) = (split.next(), split.next(), split.next()) {
-            pairs.push((unquote(column)?, value.to_owned()));
-        }
-    }
+    let pairs = label_pairs(label)
+        .map(|pair| pair.map(|(column, value)| (column.into_owned(), value.to_owned())))
+        .collect::<Result<_>>()?;
+    let file = label.rsplit('/').next().unwrap_or_default().to_owned();
     Ok(DecodedKey { pairs, file })
+}
+
+/// [`decode_label`]'s pairs without copies: every component but the last (the file name)
+/// that is one `column=value` pair, the column unquoted (borrowed unless it holds an escape),
+/// the value as quoted in the label.
+pub fn label_pairs(label: &str) -> impl Iterator<Item = Result<(Cow<'_, str>, &str)>> {
+    let mut components = label.split('/');
+    components.next_back();
+    components.filter_map(|component| {
+        let mut split = component.split('=');
+        let (Some(column), Some(value), None) = (split.next(), split.next(), split.next()) else {
+            return None;
+        };
+        // `unquote` only ever changes `%` escapes.
+        let column = if column.contains('%') {
+            unquote(column).map(Cow::Owned)
+        } else {
+            Ok(Cow::Borrowed(column))
+        };
+        Some(column.map(|column| (column, value)))
+    })
 }
 
 /// A data file key split into uuid, table, partition pairs and file name; `None` for keys

@@ -263,29 +263,15 @@ pub fn load_partition_indices(metadata: &mut DatasetMetadata) -> Result<()> {
 
 /// The partition-key indices of `metadata`'s labels. Labels and value texts are borrowed, not
 /// copied: a dataset of 100,000 partitions builds them on every metadata load that plans by a
-/// partition key, and the copies were half the cost.
+/// partition key.
 fn build_partition_indices(metadata: &DatasetMetadata) -> Result<IndexMap<String, Index>> {
     let keys = &metadata.partition_keys;
     // Quoted value text -> labels, per key column; each distinct text is parsed once.
     let mut grouped: Vec<IndexMap<&str, Vec<&str>>> = vec![IndexMap::new(); keys.len()];
     for label in metadata.partitions.keys() {
-        // As `naming::decode_label`: every component but the last (the file name) that is
-        // one `column=value` pair, the column unquoted, the value kept quoted.
-        let mut components = label.split('/');
-        components.next_back();
-        for component in components {
-            let mut split = component.split('=');
-            let (Some(column), Some(value), None) = (split.next(), split.next(), split.next())
-            else {
-                continue;
-            };
-            let position = if column.contains('%') {
-                let column = plateau_core::quote::unquote(column)?;
-                keys.iter().position(|k| *k == column)
-            } else {
-                keys.iter().position(|k| k == column)
-            };
-            if let Some(position) = position {
+        for pair in naming::label_pairs(label) {
+            let (column, value) = pair?;
+            if let Some(position) = keys.iter().position(|k| *k == column) {
                 grouped[position].entry(value).or_default().push(label);
             }
         }

@@ -58,15 +58,14 @@
 //! current directory); parallel results carry `threads`, `eager_op` and `vs_eager` (the ratio).
 
 use std::error::Error;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use arrow::array::{Int64Array, RecordBatch};
+use arrow::compute::filter_record_batch;
 use arrow::compute::kernels::cmp::eq;
-use arrow::compute::{concat_batches, filter_record_batch};
 use clap::Parser;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use plateau_benches::baseline::{read_files, RangeFilter};
 use plateau_benches::data::{make_batches, INDEX_VALUE};
 use plateau_core::{Predicates, Scalar, Store};
 use plateau_io_eager::{
@@ -242,27 +241,14 @@ where
     Ok(())
 }
 
-/// Reads `files` with arrow-rs and concatenates them into one batch.
+/// Reads `files` with arrow-rs, keeping only `idx_key == INDEX_VALUE` when `filter_index`.
 fn arrow_read(files: &[PathBuf], filter_index: bool) -> Res<usize> {
-    let mut batches = Vec::new();
-    let mut schema = None;
-    for path in files {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?.build()?;
-        for batch in reader {
-            let batch = batch?;
-            let batch = if filter_index {
-                let column = batch.column_by_name("idx_key").ok_or("no idx_key column")?;
-                let mask = eq(column, &Int64Array::new_scalar(INDEX_VALUE))?;
-                filter_record_batch(&batch, &mask)?
-            } else {
-                batch
-            };
-            schema.get_or_insert_with(|| batch.schema());
-            batches.push(batch);
-        }
-    }
-    let schema = schema.ok_or("no data files")?;
-    Ok(concat_batches(&schema, &batches)?.num_rows())
+    let filter = RangeFilter {
+        column: "idx_key".to_owned(),
+        min: INDEX_VALUE,
+        max: INDEX_VALUE,
+    };
+    Ok(read_files(files, filter_index.then_some(&filter))?.num_rows())
 }
 
 fn clear_dir(dir: &Path) -> Res<()> {

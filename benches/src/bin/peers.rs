@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | `read` | `api`, `store`, `dataset`, `where` (plateau predicate or null) | `read_table` with a fresh factory (metadata, indices, data) |
 //! | `arrow_read` | `files`, `filter` (null or `{column, min, max}`, inclusive) | arrow-rs `ParquetRecordBatchReader` over `files`, filtered, concatenated |
-//! | `write` | `api`, `store`, `dataset` | `store_dataset(partition_on=[part], secondary_indices=[idx_key])` of the input frames, after the dataset's files are removed (untimed) |
+//! | `write` | `api`, `store`, `dataset` | `store_dataset(partition_on=[part], secondary_indices=[idx_key])` of the input frames; the dataset's files are removed first, untimed |
 //! | `update` | `api`, `store`, `dataset` | `update_dataset` with the input rows of `part == 0` and the delete scope `part == 0` |
 //! | `build_index` | `api`, `store`, `dataset`, `column` | `build_indices([column])` |
 //! | `load` | `api`, `store`, `dataset` | a fresh factory's metadata load (no indices) |
@@ -38,10 +38,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::{Int64Array, RecordBatch, RecordBatchReader as _};
-use arrow::compute::kernels::cmp::{eq, gt_eq, lt_eq};
-use arrow::compute::{and, concat_batches, filter_record_batch};
+use arrow::compute::kernels::cmp::eq;
+use arrow::compute::{concat_batches, filter_record_batch};
 use clap::Parser;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use plateau_benches::baseline::{read_files, RangeFilter};
 use plateau_core::{Predicates, Scalar, Store};
 use plateau_io::options::{StoreOptions, UpdateOptions};
 use plateau_io::read::ReadOptions;
@@ -147,35 +148,33 @@ fn arrow_read(command: &Value) -> Res<Outcome> {
                 .get("column")
                 .and_then(Value::as_str)
                 .ok_or("filter lacks `column`")?;
-            Some((column.to_owned(), bound("min")?, bound("max")?))
+            Some(RangeFilter {
+                column: column.to_owned(),
+                min: bound("min")?,
+                max: bound("max")?,
+            })
         }
         _ => None,
     };
-    let mut batches = Vec::new();
-    let mut schema = None;
-    for path in files {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?.build()?;
-        for batch in reader {
-            let batch = batch?;
-            let batch = match &filter {
-                Some((column, min, max)) => {
-                    let values = batch
-                        .column_by_name(column)
-                        .ok_or_else(|| format!("no column `{column}` in {path}"))?;
-                    let mask = and(
-                        &gt_eq(values, &Int64Array::new_scalar(*min))?,
-                        &lt_eq(values, &Int64Array::new_scalar(*max))?,
-                    )?;
-                    filter_record_batch(&batch, &mask)?
-                }
-                None => batch,
-            };
-            schema.get_or_insert_with(|| batch.schema());
-            batches.push(batch);
-        }
+    Ok(Outcome::table(&read_files(&files, filter.as_ref())?))
+}
+
+/// The untimed setup of a command: a `write` starts from a store without the dataset.
+fn prepare(command: &Value) -> Res<()> {
+    if command.get("op").and_then(Value::as_str) != Some("write") {
+        return Ok(());
     }
-    let schema = schema.ok_or("no batches")?;
-    Ok(Outcome::table(&concat_batches(&schema, &batches)?))
+    let store = Path::new(field(command, "store")?);
+    let uuid = field(command, "dataset")?;
+    let dir = store.join(uuid);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let metadata_file = store.join(format!("{uuid}.by-dataset-metadata.json"));
+    if metadata_file.exists() {
+        std::fs::remove_file(&metadata_file)?;
+    }
+    Ok(())
 }
 
 impl Engines {
@@ -210,15 +209,6 @@ impl Engines {
                 Ok(Outcome::table(&table))
             }
             ("write", api) => {
-                let dir = Path::new(field(command, "store")?).join(factory.uuid());
-                if dir.exists() {
-                    std::fs::remove_dir_all(&dir)?;
-                }
-                let metadata_file = Path::new(field(command, "store")?)
-                    .join(format!("{}.by-dataset-metadata.json", factory.uuid()));
-                if metadata_file.exists() {
-                    std::fs::remove_file(&metadata_file)?;
-                }
                 let store = factory.store();
                 let options = store_options();
                 match api {
@@ -342,6 +332,9 @@ fn answer(engines: &Engines, line: &str) -> Value {
         Ok(command) => command,
         Err(e) => return json!({ "error": format!("bad command: {e}") }),
     };
+    if let Err(e) = prepare(&command) {
+        return json!({ "error": e.to_string() });
+    }
     let before = reset_peak();
     let start = Instant::now();
     let outcome = engines.run(&command);
