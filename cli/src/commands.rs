@@ -560,6 +560,12 @@ fn read(
         }
     }
     log.say(format!("{rows} rows"));
+    // The process ends after this command and the OS takes the memory back at once; freeing
+    // the table and a large dataset's metadata piece by piece took 15% of a point read on
+    // 100,000 partitions.
+    std::mem::forget(table);
+    std::mem::forget(metadata);
+    std::mem::forget(factory);
     Ok(())
 }
 

@@ -56,14 +56,17 @@ mod eval;
 mod flat;
 mod hash;
 mod index;
+mod key_list;
 mod keys;
 mod label_set;
+mod lookup;
 mod mutate;
 mod persist;
 mod types;
 
 pub use eval::literal_can_match_null;
 pub use index::{Index, IndexKind};
+pub use key_list::KeyList;
 pub use label_set::LabelSet;
 pub use persist::ROW_GROUP_SIZE;
 pub use types::{normalize_index_type, PARTITION_COLUMN};

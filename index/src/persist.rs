@@ -18,7 +18,7 @@ use arrow::compute::{concat, filter};
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int32Type, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
@@ -125,68 +125,7 @@ impl Index {
     }
 
     fn from_parquet_unguarded(column: &str, bytes: Bytes, key: &str) -> Result<Index> {
-        let corrupt = |message: String| Error::corrupt(key, message);
-        let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
-            .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
-        plateau_serialization::parquet::check_footer(metadata.metadata(), bytes.len() as u64, key)?;
-        let file_schema = metadata.schema().clone();
-        let layout = Layout::find(column, &file_schema).map_err(corrupt)?;
-        let data_type = normalize_index_type(column, layout.value_field.data_type())
-            .map_err(|e| corrupt(format!("unsupported index value type: {e}")))?;
-        let batch_size = metadata
-            .metadata()
-            .row_groups()
-            .iter()
-            .map(|rg| rg.num_rows())
-            .max()
-            .and_then(|rows| usize::try_from(rows).ok())
-            .unwrap_or(1)
-            .clamp(1, 1 << 20);
-        let mask = ProjectionMask::roots(
-            metadata.parquet_schema(),
-            [layout.value_position, layout.label_position],
-        );
-        // Ask for the labels as dictionaries: the reader then hands out each row group's
-        // dictionary page as is. If the reader rejects the hint, read plain strings.
-        let hinted = ArrowReaderMetadata::try_new(
-            metadata.metadata().clone(),
-            ArrowReaderOptions::new().with_schema(layout.dictionary_schema(&file_schema)),
-        );
-        let all_row_groups: Vec<usize> = (0..metadata.metadata().num_row_groups()).collect();
-        plateau_serialization::parquet::check_dictionary_pages(
-            &std::sync::Arc::new(bytes.clone()),
-            metadata.metadata(),
-            &all_row_groups,
-            &mask,
-            key,
-        )?;
-        let mut builder = RawBuilder::with_capacity(metadata.metadata(), layout.label_position);
-        let reader_metadata = hinted.unwrap_or(metadata);
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, reader_metadata)
-            .with_projection(mask)
-            .with_batch_size(batch_size)
-            .build()
-            .map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
-
-        for batch in reader {
-            let batch = batch.map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
-            let (Some(values), Some(lists)) = (
-                batch.column_by_name(layout.value_field.name()),
-                batch.column_by_name(PARTITION_COLUMN),
-            ) else {
-                return Err(corrupt("the reader lost a column".to_owned()));
-            };
-            builder
-                .add_batch(values, lists, &data_type)
-                .map_err(|e| match e {
-                    Error::Corrupt { .. } => e,
-                    other => corrupt(other.to_string()),
-                })?;
-        }
-        let raw = builder.finish(&data_type)?;
-        let index = assemble(column, IndexKind::Secondary, &data_type, raw)
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(index.with_storage_key(key))
+        IndexFile::open(column, bytes, key)?.read(column, key, None)
     }
 
     /// Writes the index to `store` and returns it with its storage key set (plateau's
@@ -227,6 +166,155 @@ impl Index {
     pub async fn load_async(store: &Store, column: &str, key: &str) -> Result<Index> {
         let (bytes, _) = store.get_versioned_async(key).await?;
         Index::from_parquet(column, bytes, key)
+    }
+}
+
+/// An index file whose footer and layout are checked, ready to decode.
+pub(crate) struct IndexFile {
+    bytes: Bytes,
+    metadata: ArrowReaderMetadata,
+    layout: Layout,
+    /// The normalized index type of the value column.
+    pub(crate) data_type: DataType,
+    /// Rows per batch: the largest row group, so that a batch never spans two dictionaries.
+    batch_size: usize,
+}
+
+/// Rows of an index file to decode: the row groups, and the rows within them.
+pub(crate) struct RowsToRead {
+    pub(crate) row_groups: Vec<usize>,
+    pub(crate) selection: RowSelection,
+}
+
+impl IndexFile {
+    /// Checks the footer and finds the two columns (see [`Index::from_parquet`]).
+    pub(crate) fn open(column: &str, bytes: Bytes, key: &str) -> Result<IndexFile> {
+        let corrupt = |message: String| Error::corrupt(key, message);
+        let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
+            .map_err(|e| corrupt(format!("not a readable Parquet file: {e}")))?;
+        plateau_serialization::parquet::check_footer(metadata.metadata(), bytes.len() as u64, key)?;
+        let layout = Layout::find(column, metadata.schema()).map_err(corrupt)?;
+        let data_type = normalize_index_type(column, layout.value_field.data_type())
+            .map_err(|e| corrupt(format!("unsupported index value type: {e}")))?;
+        let batch_size = metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows())
+            .max()
+            .and_then(|rows| usize::try_from(rows).ok())
+            .unwrap_or(1)
+            .clamp(1, 1 << 20);
+        Ok(IndexFile {
+            bytes,
+            metadata,
+            layout,
+            data_type,
+            batch_size,
+        })
+    }
+
+    /// The row groups' row counts, in file order.
+    pub(crate) fn row_group_rows(&self) -> Vec<usize> {
+        self.metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| usize::try_from(rg.num_rows()).unwrap_or(0))
+            .collect()
+    }
+
+    /// The value column alone, batch by batch, cast to the index type (nulls kept, so that
+    /// positions are row numbers).
+    pub(crate) fn values(&self, key: &str) -> Result<Vec<ArrayRef>> {
+        let corrupt = |message: String| Error::corrupt(key, message);
+        let mask =
+            ProjectionMask::roots(self.metadata.parquet_schema(), [self.layout.value_position]);
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.bytes.clone(),
+            self.metadata.clone(),
+        )
+        .with_projection(mask)
+        .with_batch_size(self.batch_size)
+        .build()
+        .map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
+        reader
+            .map(|batch| {
+                let batch = batch.map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
+                let values = batch
+                    .column_by_name(self.layout.value_field.name())
+                    .ok_or_else(|| corrupt("the reader lost a column".to_owned()))?;
+                keys::cast_checked(values.as_ref(), &self.data_type)
+                    .map_err(|e| corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// Decodes the index from the file's rows, or from `rows` only.
+    pub(crate) fn read(self, column: &str, key: &str, rows: Option<RowsToRead>) -> Result<Index> {
+        let corrupt = |message: String| Error::corrupt(key, message);
+        let IndexFile {
+            bytes,
+            metadata,
+            layout,
+            data_type,
+            batch_size,
+        } = self;
+        let file_schema = metadata.schema().clone();
+        let mask = ProjectionMask::roots(
+            metadata.parquet_schema(),
+            [layout.value_position, layout.label_position],
+        );
+        // Ask for the labels as dictionaries: the reader then hands out each row group's
+        // dictionary page as is. If the reader rejects the hint, read plain strings.
+        let hinted = ArrowReaderMetadata::try_new(
+            metadata.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(layout.dictionary_schema(&file_schema)),
+        );
+        let row_groups: Vec<usize> = match &rows {
+            Some(rows) => rows.row_groups.clone(),
+            None => (0..metadata.metadata().num_row_groups()).collect(),
+        };
+        plateau_serialization::parquet::check_dictionary_pages(
+            &std::sync::Arc::new(bytes.clone()),
+            metadata.metadata(),
+            &row_groups,
+            &mask,
+            key,
+        )?;
+        let mut builder = RawBuilder::with_capacity(metadata.metadata(), layout.label_position);
+        let reader_metadata = hinted.unwrap_or(metadata);
+        let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, reader_metadata)
+            .with_projection(mask)
+            .with_batch_size(batch_size);
+        if let Some(rows) = rows {
+            reader = reader
+                .with_row_groups(rows.row_groups)
+                .with_row_selection(rows.selection);
+        }
+        let reader = reader
+            .build()
+            .map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
+
+        for batch in reader {
+            let batch = batch.map_err(|e| corrupt(format!("cannot read the index: {e}")))?;
+            let (Some(values), Some(lists)) = (
+                batch.column_by_name(layout.value_field.name()),
+                batch.column_by_name(PARTITION_COLUMN),
+            ) else {
+                return Err(corrupt("the reader lost a column".to_owned()));
+            };
+            builder
+                .add_batch(values, lists, &data_type)
+                .map_err(|e| match e {
+                    Error::Corrupt { .. } => e,
+                    other => corrupt(other.to_string()),
+                })?;
+        }
+        let raw = builder.finish(&data_type)?;
+        let index = assemble(column, IndexKind::Secondary, &data_type, raw)
+            .map_err(|e| corrupt(e.to_string()))?;
+        Ok(index.with_storage_key(key))
     }
 }
 

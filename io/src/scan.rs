@@ -45,7 +45,7 @@
 //! assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 2);
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -57,6 +57,7 @@ use arrow::error::ArrowError;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use plateau_core::runtime::{self, AbortOnDrop};
 use plateau_core::{Conjunction, Error, Literal, Predicates, Result, Scalar, Store};
+use plateau_index::Index;
 use plateau_metadata::labels::label_values;
 use plateau_metadata::planning::{self, DispatchGroup};
 use plateau_metadata::schema::{empty_batch, is_index_level_name};
@@ -228,14 +229,33 @@ pub async fn plan_async(
         options.predicates.as_ref(),
         options.dispatch_by.as_deref(),
     );
-    let metadata = if needed.is_empty() {
+    let dispatch_by = options.dispatch_by.as_deref().unwrap_or_default();
+    let mut full: Vec<&str> = Vec::new();
+    let mut partial: Vec<(&str, (String, bytes::Bytes))> = Vec::new();
+    for column in &needed {
+        // An index that only prunes is not loaded whole: planning reads a partition key's
+        // values from the labels, and a secondary index file is decoded for the predicates'
+        // literals alone. `dispatch_by` needs all of it.
+        if !dispatch_by.contains(column) {
+            if metadata.partition_keys.contains(column) {
+                continue;
+            }
+            if let Some(file) = factory.index_file_async(column).await? {
+                partial.push((column, file));
+                continue;
+            }
+        }
+        full.push(column);
+    }
+    let metadata = if full.is_empty() {
         metadata
     } else {
-        let columns: Vec<&str> = needed.iter().map(String::as_str).collect();
-        factory.load_indices_async(&columns).await?
+        factory.load_indices_async(&full).await?
     };
-    let groups = planning::plan(
+    let decoded = decode_partial_indices(partial, options)?;
+    let groups = planning::plan_with(
         &metadata,
+        &decoded,
         options.predicates.as_ref(),
         options.dispatch_by.as_deref(),
     )?;
@@ -244,6 +264,29 @@ pub async fn plan_async(
         None => groups,
     };
     Ok((metadata, groups))
+}
+
+/// The partial indices of the secondary index files in `files`: each restricted to the keys
+/// its column's pruning literals select. A column without such literals gets none: its index
+/// would not prune.
+fn decode_partial_indices(
+    files: Vec<(&str, (String, bytes::Bytes))>,
+    options: &ReadOptions,
+) -> Result<HashMap<String, Index>> {
+    let mut decoded = HashMap::new();
+    let Some(predicates) = &options.predicates else {
+        return Ok(decoded);
+    };
+    for (column, (key, bytes)) in files {
+        let literals = planning::pruning_literals(predicates, column);
+        if literals.is_empty() {
+            continue;
+        }
+        let index =
+            Index::from_parquet_matching(column, bytes, &key, &literals, &EvalOptions::default())?;
+        decoded.insert(column.to_owned(), index);
+    }
+    Ok(decoded)
 }
 
 /// Plans a read into data: [`plan`], then one [`ScanTask`] per partition that can match.

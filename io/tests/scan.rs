@@ -196,3 +196,59 @@ fn plans_are_data_that_other_processes_can_execute() {
         "rows b, c and e"
     );
 }
+
+/// A read that prunes through a secondary index decodes only the part of the index file its
+/// literals select: the plan is the one the full index gives, and the factory's cached
+/// metadata never holds the partial index (a later `dispatch_by` sees the whole index).
+#[test]
+fn pruning_through_a_partial_index_plans_as_the_full_index() {
+    let store = dataset();
+    for predicate in [
+        "L == 'c'",
+        "L in ('a', 'f', 'zz')",
+        "L >= 'd'",
+        "L == 'b' or P == 4",
+        "L == 'b' and x > 5",
+        "L != 'b'",
+        "L == 'q'",
+    ] {
+        let options = ReadOptions::default().predicates(Predicates::parse(predicate).unwrap());
+        let lazy = DatasetFactory::new(store.clone(), "scan");
+        let partial = plan_scan(&lazy, &options).unwrap();
+        assert!(
+            lazy.metadata().unwrap().loaded_index("L").is_none(),
+            "{predicate}: the partial index was cached"
+        );
+        let loaded = DatasetFactory::new(store.clone(), "scan");
+        loaded.load_all_indices().unwrap();
+        let full = plan_scan(&loaded, &options).unwrap();
+        let files = |plan: &plateau_io::scan::ScanPlan| -> Vec<String> {
+            plan.tasks.iter().map(|t| t.file.clone()).collect()
+        };
+        assert_eq!(files(&partial), files(&full), "{predicate}");
+        assert_eq!(
+            read_table(&lazy, &options).unwrap(),
+            read_table(&loaded, &options).unwrap(),
+            "{predicate}"
+        );
+
+        let dispatched =
+            plateau_io::read::plan(&lazy, &options.clone().dispatch_by(vec!["L".to_owned()]))
+                .unwrap()
+                .1;
+        let expected =
+            plateau_io::read::plan(&loaded, &options.clone().dispatch_by(vec!["L".to_owned()]))
+                .unwrap()
+                .1;
+        assert_eq!(dispatched, expected, "{predicate}");
+    }
+    // `L == 'c'` prunes to the one partition holding `c`.
+    let options = ReadOptions::default().predicates(Predicates::parse("L == 'c'").unwrap());
+    let plan = plan_scan(&DatasetFactory::new(store, "scan"), &options).unwrap();
+    assert_eq!(plan.tasks.len(), 1);
+    assert!(
+        plan.tasks[0].file.contains("P=2"),
+        "{:?}",
+        plan.tasks[0].file
+    );
+}

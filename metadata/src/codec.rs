@@ -117,40 +117,128 @@ struct RawDict {
     #[serde(default)]
     metadata: Option<Json>,
     #[serde(default)]
-    partitions: Option<IndexMap<String, RawPartition>>,
+    partitions: Option<RawPartitions>,
     #[serde(default)]
     partition_keys: Option<Json>,
     #[serde(default)]
     indices: Option<IndexMap<String, Json>>,
 }
 
-/// One partition entry: `{"files": {table: key}, ...}` (other keys are ignored, as in plateau).
-struct RawPartition {
-    files: Vec<(String, String)>,
+/// The `partitions` dict decoded straight into the metadata's map. Per partition only the
+/// label and the file key are allocated: at 100,000 partitions the decode is most of a
+/// metadata load, and a map of owned entries rebuilt afterwards doubled it.
+struct RawPartitions {
+    map: IndexMap<String, Partition>,
+    /// The table of the first partition.
+    table: Option<String>,
+    /// The first entry, in file order, that breaks a rule; reported by [`from_raw`], which
+    /// knows the dataset uuid.
+    problem: Option<PartitionProblem>,
 }
 
-impl<'de> Deserialize<'de> for RawPartition {
+enum PartitionProblem {
+    NotOneFile { label: String },
+    OtherTable { existing: String, table: String },
+    BadKey { label: String, message: String },
+}
+
+impl<'de> Deserialize<'de> for RawPartitions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct PartitionsVisitor;
+        impl<'de> Visitor<'de> for PartitionsVisitor {
+            type Value = RawPartitions;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of partition label to {\"files\": {table: key}}")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawPartitions, A::Error> {
+                let mut out = RawPartitions {
+                    map: IndexMap::with_capacity(map.size_hint().unwrap_or(0).min(1 << 20)),
+                    table: None,
+                    problem: None,
+                };
+                while let Some(label) = map.next_key::<String>()? {
+                    let entry = map.next_value::<RawPartition<'de>>()?;
+                    let Some(file) = out.check(&label, entry) else {
+                        continue;
+                    };
+                    out.map.insert(label, Partition { file });
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(PartitionsVisitor)
+    }
+}
+
+impl RawPartitions {
+    /// The entry's file key, after the checks of plateau's loader (one table file per
+    /// partition, one table in the dataset, a valid key); the first failure is kept.
+    fn check(&mut self, label: &str, entry: RawPartition<'_>) -> Option<String> {
+        let (table, file) = match entry.files {
+            Some((Some(single), 1)) => single,
+            _ => {
+                self.fail(PartitionProblem::NotOneFile {
+                    label: label.to_owned(),
+                });
+                return None;
+            }
+        };
+        match &self.table {
+            None => self.table = Some(table.as_str().to_owned()),
+            Some(existing) if existing != table.as_str() => {
+                let existing = existing.clone();
+                self.fail(PartitionProblem::OtherTable {
+                    existing,
+                    table: table.as_str().to_owned(),
+                });
+            }
+            Some(_) => {}
+        }
+        if let Err(e) = naming::check_key(&file) {
+            self.fail(PartitionProblem::BadKey {
+                label: label.to_owned(),
+                message: e.to_string(),
+            });
+        }
+        Some(file)
+    }
+
+    fn fail(&mut self, problem: PartitionProblem) {
+        self.problem.get_or_insert(problem);
+    }
+}
+
+/// One partition entry: `{"files": {table: key}, ...}` (other keys are ignored, as in
+/// plateau). `files`: the first `(table, key)` pair and the number of pairs.
+struct RawPartition<'de> {
+    files: Option<(Option<(Text<'de>, String)>, usize)>,
+}
+
+impl<'de> Deserialize<'de> for RawPartition<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         struct PartitionVisitor;
         impl<'de> Visitor<'de> for PartitionVisitor {
-            type Value = RawPartition;
+            type Value = RawPartition<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a partition entry {\"files\": {table: key}}")
             }
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<RawPartition, A::Error> {
+            ) -> std::result::Result<RawPartition<'de>, A::Error> {
                 let mut files = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "files" {
-                        files = Some(map.next_value::<FilesMap>()?.0);
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    if key.as_str() == "files" {
+                        files = Some(map.next_value::<FilesMap<'de>>()?.0);
                     } else {
                         map.next_value::<serde::de::IgnoredAny>()?;
                     }
                 }
                 files
-                    .map(|files| RawPartition { files })
+                    .map(|files| RawPartition { files: Some(files) })
                     .ok_or_else(|| serde::de::Error::missing_field("files"))
             }
         }
@@ -158,29 +246,69 @@ impl<'de> Deserialize<'de> for RawPartition {
     }
 }
 
-/// `{table: key, ...}` kept as pairs (a hash map per partition would dominate large loads).
-struct FilesMap(Vec<(String, String)>);
+/// `{table: key, ...}`: the first pair and the number of pairs (plateau 4 reads one table).
+struct FilesMap<'de>((Option<(Text<'de>, String)>, usize));
 
-impl<'de> Deserialize<'de> for FilesMap {
+impl<'de> Deserialize<'de> for FilesMap<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         struct FilesVisitor;
         impl<'de> Visitor<'de> for FilesVisitor {
-            type Value = FilesMap;
+            type Value = FilesMap<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a map of table name to file key")
             }
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<FilesMap, A::Error> {
-                let mut files = Vec::with_capacity(1);
-                while let Some(entry) = map.next_entry::<String, String>()? {
-                    files.push(entry);
+            ) -> std::result::Result<FilesMap<'de>, A::Error> {
+                let mut first = None;
+                let mut count = 0;
+                while let Some(entry) = map.next_entry::<Text<'de>, String>()? {
+                    first.get_or_insert(entry);
+                    count += 1;
                 }
-                Ok(FilesMap(files))
+                Ok(FilesMap((first, count)))
             }
         }
         deserializer.deserialize_map(FilesVisitor)
+    }
+}
+
+/// A string borrowed from the input when the format allows it (JSON without escapes),
+/// owned otherwise: a table name or a field name compared and dropped.
+enum Text<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Text<'de>, E> {
+                Ok(Text::Owned(v))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
     }
 }
 
@@ -226,30 +354,33 @@ fn from_raw(raw: RawDict, format: MetadataFormat, origin: &str) -> Result<Datase
         }
     };
 
-    let mut table_name: Option<String> = None;
     let explicit_partitions = raw.partitions.is_some();
-    let mut partitions = IndexMap::with_capacity(raw.partitions.as_ref().map_or(0, IndexMap::len));
-    for (label, entry) in raw.partitions.unwrap_or_default() {
-        let mut files = entry.files.into_iter();
-        let (Some((table, file)), None) = (files.next(), files.next()) else {
-            return Err(Error::unsupported(format!(
-                "Dataset {uuid} has a partition `{label}` without exactly one table file, but read support for multi tabled dataset was dropped with plateau 4.0."
-            )));
-        };
-        match &table_name {
-            None => table_name = Some(table),
-            Some(existing) if *existing != table => {
-                return Err(Error::unsupported(format!(
-                    "Dataset {uuid} has tables [{existing:?}, {table:?}] but read support for multi tabled dataset was dropped with plateau 4.0."
-                )))
+    let (partitions, table_name) = match raw.partitions {
+        None => (IndexMap::new(), None),
+        Some(RawPartitions {
+            map,
+            table,
+            problem,
+        }) => {
+            match problem {
+                None => {}
+                Some(PartitionProblem::NotOneFile { label }) => {
+                    return Err(Error::unsupported(format!(
+                        "Dataset {uuid} has a partition `{label}` without exactly one table file, but read support for multi tabled dataset was dropped with plateau 4.0."
+                    )))
+                }
+                Some(PartitionProblem::OtherTable { existing, table }) => {
+                    return Err(Error::unsupported(format!(
+                        "Dataset {uuid} has tables [{existing:?}, {table:?}] but read support for multi tabled dataset was dropped with plateau 4.0."
+                    )))
+                }
+                Some(PartitionProblem::BadKey { label, message }) => {
+                    return Err(corrupt(origin, format!("partition `{label}`: {message}")))
+                }
             }
-            Some(_) => {}
+            (map, table)
         }
-        if let Err(e) = naming::check_key(&file) {
-            return Err(corrupt(origin, format!("partition `{label}`: {e}")));
-        }
-        partitions.insert(label, Partition { file });
-    }
+    };
 
     let (partition_keys, partition_keys_stored) = match raw.partition_keys {
         None | Some(Json::Null) => (Vec::new(), false),
@@ -458,6 +589,99 @@ fn compress(packed: &[u8]) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::dataset::DatasetMetadataBuilder;
+
+    /// The partitions dict's rules, checked in file order, in both formats and the dict form.
+    #[test]
+    fn partition_entries_follow_plateaus_rules() {
+        let decode_json = |json: &str| {
+            let dict: Json = serde_json::from_str(json).unwrap();
+            let from_bytes = decode(json.as_bytes(), MetadataFormat::Json, "k");
+            let from_value = from_dict(&dict, MetadataFormat::Json);
+            let packed = to_msgpack_value(&dict);
+            let from_msgpack = decode(&packed, MetadataFormat::Msgpack, "k");
+            match (&from_bytes, &from_value, &from_msgpack) {
+                (Ok(a), Ok(b), Ok(c)) => {
+                    assert_eq!(a.partitions, b.partitions);
+                    assert_eq!(a.partitions, c.partitions);
+                    assert_eq!(a.table_name, b.table_name);
+                }
+                (Err(a), Err(b), Err(c)) => {
+                    assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b));
+                    assert_eq!(std::mem::discriminant(a), std::mem::discriminant(c));
+                    if let Error::Unsupported(_) = a {
+                        assert_eq!(a.to_string(), b.to_string());
+                        assert_eq!(a.to_string(), c.to_string());
+                    }
+                }
+                other => panic!("the forms disagree: {other:?}"),
+            }
+            from_bytes
+        };
+        let head = r#"{"dataset_metadata_version": 4, "dataset_uuid": "u", "partitions": "#;
+        let ok = decode_json(&format!(
+            r#"{head}{{"a": {{"files": {{"t\u0061b": "u/tab/a.parquet"}}, "x": [1]}}, "b": {{"files": {{"tab": "u/tab/b.parquet"}}}}, "a": {{"files": {{"tab": "u/tab/a2.parquet"}}}}}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(ok.table_name, "tab");
+        let files: Vec<(&str, &str)> = ok
+            .partitions
+            .iter()
+            .map(|(l, p)| (l.as_str(), p.file.as_str()))
+            .collect();
+        // A repeated label keeps its first position and its last entry, as a dict does.
+        assert_eq!(files, [("a", "u/tab/a2.parquet"), ("b", "u/tab/b.parquet")]);
+
+        let two_tables = decode_json(&format!(
+            r#"{head}{{"a": {{"files": {{"t1": "u/t1/a.parquet"}}}}, "b": {{"files": {{"t2": "u/t2/b.parquet"}}}}}}}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(two_tables, Error::Unsupported(_)), "{two_tables}");
+        assert!(
+            two_tables.to_string().contains(r#"["t1", "t2"]"#),
+            "{two_tables}"
+        );
+
+        let two_files = decode_json(&format!(
+            r#"{head}{{"a": {{"files": {{"t1": "u/t1/a.parquet", "t2": "u/t2/a.parquet"}}}}}}}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            two_files
+                .to_string()
+                .contains("partition `a` without exactly one"),
+            "{two_files}"
+        );
+
+        let no_files = decode_json(&format!(r#"{head}{{"a": {{"files": {{}}}}}}}}"#)).unwrap_err();
+        assert!(
+            no_files.to_string().contains("partition `a` without"),
+            "{no_files}"
+        );
+
+        // The first problem in file order wins: a bad key before a second table.
+        let bad_key_first = decode_json(&format!(
+            r#"{head}{{"a": {{"files": {{"t1": "u/../a.parquet"}}}}, "b": {{"files": {{"t2": "u/t2/b.parquet"}}}}}}}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&bad_key_first, Error::Corrupt { message, .. } if message.starts_with("partition `a`")),
+            "{bad_key_first}"
+        );
+
+        let not_a_dict = decode_json(&format!(r#"{head}{{"a": {{"x": 1}}}}}}"#)).unwrap_err();
+        assert!(matches!(not_a_dict, Error::Corrupt { .. }), "{not_a_dict}");
+    }
+
+    fn to_msgpack_value(dict: &Json) -> Vec<u8> {
+        let packed = rmp_serde::to_vec(dict).unwrap();
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.include_contentsize(true).unwrap();
+        encoder
+            .set_pledged_src_size(Some(packed.len() as u64))
+            .unwrap();
+        std::io::Write::write_all(&mut encoder, &packed).unwrap();
+        encoder.finish().unwrap()
+    }
 
     #[test]
     fn json_matches_the_documented_example() {

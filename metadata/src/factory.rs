@@ -213,6 +213,31 @@ impl DatasetFactory {
         Ok(updated)
     }
 
+    /// The storage key and bytes of `column`'s external index file when its index is not
+    /// decoded in the cached metadata; `None` for a partition key, an embedded index, an
+    /// unknown column or a decoded index. The bytes are kept (a prefetched file is not
+    /// consumed, a fetched one is kept), so that reads planning through partial indices
+    /// ([`plateau_index::Index::from_parquet_matching`]) fetch each file once.
+    pub async fn index_file_async(&self, column: &str) -> Result<Option<(String, Bytes)>> {
+        let current = self.metadata_async().await?;
+        let key = match current.indices.get(column) {
+            Some(entry) if entry.index.is_none() => match &entry.source {
+                IndexSource::External(key) => key.clone(),
+                IndexSource::Embedded(_) => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        if current.partition_keys.iter().any(|k| k == column) {
+            return Ok(None);
+        }
+        if let Some(bytes) = self.lock_prefetched().get(&key) {
+            return Ok(Some((key, bytes.clone())));
+        }
+        let (bytes, _) = self.store.get_versioned_async(&key).await?;
+        self.lock_prefetched().insert(key.clone(), bytes.clone());
+        Ok(Some((key, bytes)))
+    }
+
     /// Loads every index into the cached metadata and returns it.
     pub fn load_all_indices(&self) -> Result<Arc<DatasetMetadata>> {
         block_on_scoped(self.load_all_indices_async())

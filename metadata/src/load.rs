@@ -281,18 +281,29 @@ fn build_partition_indices(metadata: &DatasetMetadata) -> Result<IndexMap<String
         let data_type = column_type(metadata, column)?;
         let mut entries: Vec<(Scalar, Vec<&str>)> = Vec::with_capacity(values.len());
         for (quoted, labels) in values {
-            let value = partition_value::parse_value(quoted, &data_type).map_err(|e| {
-                Error::invalid_input(format!(
-                    "partition value `{quoted}` of column `{column}` in dataset `{}`: {e}",
-                    metadata.uuid
-                ))
-            })?;
+            let value = parse_partition_value(metadata, column, quoted, &data_type)?;
             entries.push((value, labels));
         }
         let index = Index::from_entries(column, IndexKind::Partition, &data_type, entries)?;
         built.insert(column.clone(), index);
     }
     Ok(built)
+}
+
+/// The value of partition key `column` in a label's quoted text `quoted`, typed `data_type`
+/// (the column's type, [`column_type`]).
+pub(crate) fn parse_partition_value(
+    metadata: &DatasetMetadata,
+    column: &str,
+    quoted: &str,
+    data_type: &DataType,
+) -> Result<Scalar> {
+    partition_value::parse_value(quoted, data_type).map_err(|e| {
+        Error::invalid_input(format!(
+            "partition value `{quoted}` of column `{column}` in dataset `{}`: {e}",
+            metadata.uuid
+        ))
+    })
 }
 
 /// Loads the index of `column` (a partition key or a secondary index). Unknown columns are

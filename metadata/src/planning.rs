@@ -10,10 +10,12 @@
 //!
 //! Partitions come out in metadata order (plateau: "not guaranteed").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use indexmap::IndexMap;
+use plateau_core::naming;
 use plateau_core::{Error, Literal, Op, Predicates, Result, Scalar, Store, Value};
-use plateau_index::{literal_can_match_null, Index, LabelSet};
+use plateau_index::{literal_can_match_null, Index, KeyList, LabelSet};
 use plateau_serialization::filter::EvalOptions;
 
 use crate::dataset::DatasetMetadata;
@@ -93,8 +95,20 @@ pub fn plan(
     predicates: Option<&Predicates>,
     dispatch_by: Option<&[String]>,
 ) -> Result<Vec<DispatchGroup>> {
+    plan_with(metadata, &HashMap::new(), predicates, dispatch_by)
+}
+
+/// [`plan`] pruning through `decoded` before the metadata's own indices: indices decoded for
+/// this plan only, such as partial ones ([`Index::from_parquet_matching`] for
+/// [`pruning_literals`]). `dispatch_by` always uses the metadata's indices.
+pub fn plan_with(
+    metadata: &DatasetMetadata,
+    decoded: &HashMap<String, Index>,
+    predicates: Option<&Predicates>,
+    dispatch_by: Option<&[String]>,
+) -> Result<Vec<DispatchGroup>> {
     validate(metadata, predicates, dispatch_by)?;
-    let surviving = prune(metadata, predicates)?;
+    let surviving = prune_with(metadata, decoded, predicates)?;
     let labels: Vec<&String> = metadata.partitions.keys().collect();
     match dispatch_by {
         None => Ok(surviving
@@ -119,8 +133,30 @@ pub fn plan(
     }
 }
 
+/// The literals on `column` that prune through its secondary index: every literal on it
+/// that cannot match a null (see the module documentation). An index that answers these
+/// literals as the full index does plans the same read.
+pub fn pruning_literals<'a>(predicates: &'a Predicates, column: &str) -> Vec<(Op, &'a Value)> {
+    predicates
+        .conjunctions
+        .iter()
+        .flat_map(|c| &c.literals)
+        .filter(|l| l.column == column && !literal_can_match_null(l.op, &l.value))
+        .map(|l| (l.op, &l.value))
+        .collect()
+}
+
 /// The partitions (ids = positions in `metadata.partitions`) that can match `predicates`.
 pub fn prune(metadata: &DatasetMetadata, predicates: Option<&Predicates>) -> Result<LabelSet> {
+    prune_with(metadata, &HashMap::new(), predicates)
+}
+
+/// [`prune`] through `decoded` before the metadata's own indices (see [`plan_with`]).
+pub fn prune_with(
+    metadata: &DatasetMetadata,
+    decoded: &HashMap<String, Index>,
+    predicates: Option<&Predicates>,
+) -> Result<LabelSet> {
     let universe = partition_count(metadata)?;
     let Some(predicates) = predicates else {
         return Ok(LabelSet::full(universe));
@@ -128,16 +164,40 @@ pub fn prune(metadata: &DatasetMetadata, predicates: Option<&Predicates>) -> Res
     let options = EvalOptions::default();
     let mut result = LabelSet::new(universe);
     let mut mappings: BTreeMap<&str, Vec<Option<u32>>> = BTreeMap::new();
+    let mut key_values: BTreeMap<&str, KeyPartitions> = BTreeMap::new();
     for conjunction in &predicates.conjunctions {
         let mut candidates = LabelSet::full(universe);
         for literal in &conjunction.literals {
+            let column = literal.column.as_str();
+            if metadata.partition_keys.iter().any(|k| k == column)
+                && !metadata.partition_indices.contains_key(column)
+            {
+                let keys = match key_values.entry(column) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(KeyPartitions::of(metadata, column)?)
+                    }
+                };
+                let mut narrowed = LabelSet::new(universe);
+                for value in keys.values.select(literal.op, &literal.value, &options)? {
+                    for position in &keys.partitions[value] {
+                        narrowed.insert(*position);
+                    }
+                }
+                candidates.intersect_with(&narrowed);
+                if candidates.is_empty() {
+                    break;
+                }
+                continue;
+            }
             let (index, is_partition_key) = match metadata.partition_indices.get(&literal.column) {
                 Some(index) => (index, true),
-                None => match metadata
-                    .indices
-                    .get(&literal.column)
-                    .and_then(|e| e.index.as_ref())
-                {
+                None => match decoded.get(&literal.column).or_else(|| {
+                    metadata
+                        .indices
+                        .get(&literal.column)
+                        .and_then(|e| e.index.as_ref())
+                }) {
                     Some(index) => (index, false),
                     None => continue,
                 },
@@ -163,6 +223,39 @@ pub fn prune(metadata: &DatasetMetadata, predicates: Option<&Predicates>) -> Res
         result.union_with(&candidates);
     }
     Ok(result)
+}
+
+/// A partition key's distinct values, read from the labels, and the partitions holding
+/// each: pruning by a key without building its [`Index`] (interning and sorting every label
+/// is most of planning at 100,000 partitions). Used when the partition index is not loaded.
+struct KeyPartitions {
+    values: KeyList,
+    /// Per value, the positions of its partitions in `metadata.partitions`.
+    partitions: Vec<Vec<u32>>,
+}
+
+impl KeyPartitions {
+    fn of(metadata: &DatasetMetadata, column: &str) -> Result<KeyPartitions> {
+        let data_type = load::column_type(metadata, column)?;
+        let mut grouped: IndexMap<&str, Vec<u32>> = IndexMap::new();
+        for (position, label) in metadata.partitions.keys().enumerate() {
+            for pair in naming::label_pairs(label) {
+                let (key, quoted) = pair?;
+                if key == column {
+                    // Positions fit: `partition_count` checked the partitions.
+                    grouped.entry(quoted).or_default().push(position as u32);
+                }
+            }
+        }
+        let values = grouped
+            .keys()
+            .map(|quoted| load::parse_partition_value(metadata, column, quoted, &data_type))
+            .collect::<Result<Vec<Scalar>>>()?;
+        Ok(KeyPartitions {
+            values: KeyList::new(column, &data_type, &values)?,
+            partitions: grouped.into_values().collect(),
+        })
+    }
 }
 
 fn partition_count(metadata: &DatasetMetadata) -> Result<u32> {

@@ -7,11 +7,43 @@ use std::path::Path;
 
 use plateau_core::{Conjunction, Predicates, Store};
 use plateau_metadata::load::{load, LoadOptions};
-use plateau_metadata::planning::{indices_as_batch, plan_with_store};
+use plateau_metadata::planning::{indices_as_batch, plan, plan_with_store};
 use serde_json::Value;
 
 fn store() -> Store {
     Store::local(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/datasets")).unwrap()
+}
+
+/// Pruning by partition keys whose index is not loaded (values read from the labels, as a
+/// scan plans) gives the plans of the loaded partition indices, errors included.
+#[test]
+fn partition_keys_prune_alike_without_their_index() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/plans.json");
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let store = store();
+    let mut compared = 0;
+    for case in cases.iter().filter(|c| c["dispatch_by"].is_null()) {
+        let uuid = case["uuid"].as_str().unwrap();
+        let Some(Ok(predicates)) = case["predicates"].as_str().map(Predicates::from_json) else {
+            continue;
+        };
+        let mut loaded = load(&store, uuid, &LoadOptions::default()).unwrap();
+        let with_index = plan_with_store(&store, &mut loaded, Some(&predicates), None);
+        let mut lazy = load(&store, uuid, &LoadOptions::default()).unwrap();
+        let secondary: Vec<String> = lazy.indices.keys().cloned().collect();
+        for column in secondary {
+            plateau_metadata::load::load_index(&store, &mut lazy, &column).unwrap();
+        }
+        assert!(lazy.partition_indices.is_empty());
+        let without = plan(&lazy, Some(&predicates), None);
+        match (with_index, without) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{uuid} {predicates:?}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{uuid}"),
+            (a, b) => panic!("{uuid} {predicates:?}: {a:?} vs {b:?}"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 30, "{compared}");
 }
 
 #[test]
