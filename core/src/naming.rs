@@ -206,16 +206,31 @@ pub fn index_key(uuid: &str, column: &str, timestamp_iso: &str) -> String {
 /// # Errors
 /// [`Error::InvalidInput`] naming the key.
 pub fn check_key(key: &str) -> Result<()> {
-    let bad = key.is_empty()
-        || key
-            .split('/')
-            .any(|segment| segment.is_empty() || segment == "." || segment == "..");
-    if bad || object_store::path::Path::parse(key).is_err() {
+    if key_is_bad(key.as_bytes()) {
         return Err(Error::invalid_input(format!(
             "`{key}` is not a valid key (empty, `.` or `..` path segments)"
         )));
     }
     Ok(())
+}
+
+/// One pass over the bytes (every partition of a metadata load is checked): an empty, `.`
+/// or `..` segment, or an ASCII control character, which object_store's `Path::parse` also
+/// refuses.
+fn key_is_bad(key: &[u8]) -> bool {
+    let bad_segment = |segment: &[u8]| matches!(segment, b"" | b"." | b"..");
+    let mut start = 0;
+    for (i, byte) in key.iter().enumerate() {
+        if *byte == b'/' {
+            if bad_segment(&key[start..i]) {
+                return true;
+            }
+            start = i + 1;
+        } else if byte.is_ascii_control() {
+            return true;
+        }
+    }
+    bad_segment(&key[start..])
 }
 
 /// Checks that an index on `column` can be stored: its key
@@ -267,6 +282,36 @@ pub fn gen_uuid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check_key` refuses every key object_store's `Path::parse` refuses, and more.
+    #[test]
+    fn check_key_is_at_least_as_strict_as_object_store() {
+        let keys = [
+            "u/table/p=1/a.parquet",
+            "u/t/p=%2F/a.parquet",
+            "u/t/ü/a.parquet",
+            "",
+            "/u/a",
+            "u/a/",
+            "u//a",
+            "u/./a",
+            "u/../a",
+            "u/a\u{7f}b",
+            "u/a\nb",
+            "u/a\u{0}",
+            "u/a\u{85}b",
+            "..",
+        ];
+        for key in keys {
+            let ours = check_key(key).is_ok();
+            let object_store = object_store::path::Path::parse(key).is_ok();
+            assert!(!ours || object_store, "{key:?}");
+        }
+        assert!(check_key("u/table/p=1/a.parquet").is_ok());
+        assert!(check_key("u/t/ü/a.parquet").is_ok());
+        assert!(check_key("u/a\u{7f}b").is_err());
+        assert!(check_key("u/a\tb").is_err());
+    }
 
     #[test]
     fn key_shapes() {

@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use indexmap::IndexMap;
 use plateau_core::naming;
 use plateau_core::{Error, Literal, Op, Predicates, Result, Scalar, Store, Value};
 use plateau_index::{literal_can_match_null, Index, KeyList, LabelSet};
@@ -180,7 +179,7 @@ pub fn prune_with(
                 };
                 let mut narrowed = LabelSet::new(universe);
                 for value in keys.values.select(literal.op, &literal.value, &options)? {
-                    for position in &keys.partitions[value] {
+                    for position in keys.partitions_of(value) {
                         narrowed.insert(*position);
                     }
                 }
@@ -225,35 +224,65 @@ pub fn prune_with(
     Ok(result)
 }
 
-/// A partition key's distinct values, read from the labels, and the partitions holding
+/// A partition key's values, read from the labels, and the partitions holding
 /// each: pruning by a key without building its [`Index`] (interning and sorting every label
 /// is most of planning at 100,000 partitions). Used when the partition index is not loaded.
 struct KeyPartitions {
     values: KeyList,
-    /// Per value, the positions of its partitions in `metadata.partitions`.
-    partitions: Vec<Vec<u32>>,
+    /// The positions (in `metadata.partitions`) of value `v`'s partitions are
+    /// `partitions[offsets[v]..offsets[v + 1]]`.
+    offsets: Vec<usize>,
+    partitions: Vec<u32>,
+}
+
+impl KeyPartitions {
+    fn partitions_of(&self, value: usize) -> &[u32] {
+        &self.partitions[self.offsets[value]..self.offsets[value + 1]]
+    }
 }
 
 impl KeyPartitions {
     fn of(metadata: &DatasetMetadata, column: &str) -> Result<KeyPartitions> {
         let data_type = load::column_type(metadata, column)?;
-        let mut grouped: IndexMap<&str, Vec<u32>> = IndexMap::new();
-        for (position, label) in metadata.partitions.keys().enumerate() {
+        // Value texts in label order; a text equal to the previous one (the files of one
+        // partition value are listed together) is parsed once. Texts repeated elsewhere are
+        // parsed again: cheaper than hashing 100,000 distinct texts.
+        let mut texts: Vec<&str> = Vec::new();
+        let mut of_partition: Vec<(u32, u32)> = Vec::with_capacity(metadata.partitions.len());
+        for (partition, label) in metadata.partitions.keys().enumerate() {
             for pair in naming::label_pairs(label) {
                 let (key, quoted) = pair?;
                 if key == column {
+                    if texts.last() != Some(&quoted) {
+                        texts.push(quoted);
+                    }
                     // Positions fit: `partition_count` checked the partitions.
-                    grouped.entry(quoted).or_default().push(position as u32);
+                    of_partition.push(((texts.len() - 1) as u32, partition as u32));
                 }
             }
         }
-        let values = grouped
-            .keys()
+        let values = texts
+            .iter()
             .map(|quoted| load::parse_partition_value(metadata, column, quoted, &data_type))
             .collect::<Result<Vec<Scalar>>>()?;
+        // CSR: the partitions of value `v` are `partitions[offsets[v]..offsets[v + 1]]`.
+        let mut offsets = vec![0usize; texts.len() + 1];
+        for (value, _) in &of_partition {
+            offsets[*value as usize + 1] += 1;
+        }
+        for v in 0..texts.len() {
+            offsets[v + 1] += offsets[v];
+        }
+        let mut fill = offsets.clone();
+        let mut partitions = vec![0u32; of_partition.len()];
+        for (value, partition) in of_partition {
+            partitions[fill[value as usize]] = partition;
+            fill[value as usize] += 1;
+        }
         Ok(KeyPartitions {
             values: KeyList::new(column, &data_type, &values)?,
-            partitions: grouped.into_values().collect(),
+            offsets,
+            partitions,
         })
     }
 }
