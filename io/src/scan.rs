@@ -1,8 +1,10 @@
 //! Scans: planning once into a [`ScanPlan`] (data), then reading its [`ScanTask`]s with many
 //! files in flight.
 //!
-//! [`plan_scan`] loads the metadata, `_common_metadata` and the indices the predicates and
-//! `dispatch_by` use, validates the options, prunes partitions, and for every surviving
+//! [`plan_scan`] loads the metadata, `_common_metadata` and what the predicates and
+//! `dispatch_by` need of the indices (a `dispatch_by` index whole; of a secondary index that
+//! only prunes, the keys its literals select; partition keys come from the labels), validates
+//! the options, prunes partitions, and for every surviving
 //! partition types its values from the label and evaluates the partition-key part of each
 //! conjunction once: what is left is the task's residual `filter` on file columns, or the
 //! partition is dropped at planning time. Nothing is planned again while reading.

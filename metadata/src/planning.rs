@@ -88,7 +88,9 @@ fn validate(
 
 /// Plans a read: without `dispatch_by` one group per surviving partition; with it one group
 /// per observed value combination of the `dispatch_by` columns, sorted ascending
-/// (`dispatch_by = []`: one group of all partitions). The indices involved must be loaded.
+/// (`dispatch_by = []`: one group of all partitions). The secondary indices that prune and
+/// the `dispatch_by` indices must be loaded; partition keys without a loaded index prune from
+/// the labels' values.
 pub fn plan(
     metadata: &DatasetMetadata,
     predicates: Option<&Predicates>,
