@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, Result};
-use crate::quote::{quote, quote_component, quote_component_bytes, unquote, unquote_bytes};
+use crate::quote::{quote, quote_component, quote_component_bytes, unquote_bytes, unquote_str};
 
 /// Common stem of both metadata file suffixes.
 pub const METADATA_BASE_SUFFIX: &str = ".by-dataset-metadata";
@@ -159,13 +159,7 @@ pub fn label_pairs(label: &str) -> impl Iterator<Item = Result<(Cow<'_, str>, &s
         let (Some(column), Some(value), None) = (split.next(), split.next(), split.next()) else {
             return None;
         };
-        // `unquote` only ever changes `%` escapes.
-        let column = if column.contains('%') {
-            unquote(column).map(Cow::Owned)
-        } else {
-            Ok(Cow::Borrowed(column))
-        };
-        Some(column.map(|column| (column, value)))
+        Some(unquote_str(column).map(|column| (column, value)))
     })
 }
 

@@ -294,16 +294,7 @@ pub fn format_decimal(value: i128, scale: i8) -> String {
 /// * decimal: Python `Decimal()` syntax for finite values (`1.50`, `-1E-7`), which must fit
 ///   the column's scale and precision exactly.
 pub fn parse_value(quoted: &str, data_type: &DataType) -> Result<Scalar> {
-    // Most values hold no escapes: parse them in place (planning parses every partition's
-    // value at 100,000 partitions).
-    let unquoted;
-    let bytes = if quoted.contains('%') {
-        unquoted = unquote_bytes(quoted);
-        unquoted.as_slice()
-    } else {
-        quoted.as_bytes()
-    };
-    parse_unquoted(bytes, data_type).map_err(|err| match err {
+    parse_unquoted(&unquote_bytes(quoted), data_type).map_err(|err| match err {
         Error::InvalidInput(why) => Error::invalid_input(format!(
             "partition value `{quoted}` is not a valid {data_type}: {why}"
         )),

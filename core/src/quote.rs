@@ -8,6 +8,8 @@
 //! [`unquote`] decodes `%XX` with hex digits of either case, leaves malformed escapes
 //! (`%zz`, `%4`) as they are, does not turn `+` into a space, and fails on invalid UTF-8.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -60,9 +62,13 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Decodes `%XX` escapes to bytes; malformed escapes are kept literally.
-pub fn unquote_bytes(s: &str) -> Vec<u8> {
+/// Decodes `%XX` escapes to bytes; malformed escapes are kept literally. A text without
+/// `%` is borrowed: most labels hold no escape, and a metadata load decodes every one.
+pub fn unquote_bytes(s: &str) -> Cow<'_, [u8]> {
     let bytes = s.as_bytes();
+    if !bytes.contains(&b'%') {
+        return Cow::Borrowed(bytes);
+    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -76,17 +82,25 @@ pub fn unquote_bytes(s: &str) -> Vec<u8> {
         out.push(bytes[i]);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Decodes `%XX` escapes and requires the result to be UTF-8.
 pub fn unquote(s: &str) -> Result<String> {
-    String::from_utf8(unquote_bytes(s)).map_err(|e| {
-        Error::invalid_input(format!(
-            "`{s}` does not decode to UTF-8: invalid byte at {}",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    unquote_str(s).map(Cow::into_owned)
+}
+
+/// [`unquote`], borrowing `s` when it holds no escape.
+pub fn unquote_str(s: &str) -> Result<Cow<'_, str>> {
+    match unquote_bytes(s) {
+        Cow::Borrowed(_) => Ok(Cow::Borrowed(s)),
+        Cow::Owned(bytes) => String::from_utf8(bytes).map(Cow::Owned).map_err(|e| {
+            Error::invalid_input(format!(
+                "`{s}` does not decode to UTF-8: invalid byte at {}",
+                e.utf8_error().valid_up_to()
+            ))
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -131,12 +131,12 @@ fn run(data: &[u8]) {
 
     // Quoting.
     assert_eq!(
-        unquote_bytes(&quote(&text)),
+        unquote_bytes(&quote(&text)).into_owned(),
         text.as_bytes(),
         "unquote(quote(s))"
     );
     assert_eq!(
-        unquote_bytes(&quote_component_bytes(rest)),
+        unquote_bytes(&quote_component_bytes(rest)).into_owned(),
         rest,
         "unquote(quote_component(b))"
     );

@@ -21,6 +21,23 @@ use crate::index::{Index, IndexKind};
 use crate::keys;
 use crate::types::normalize_index_type;
 
+/// `value` normalized to the index type `data_type` ([`normalize_value`]); a null value, or
+/// one that normalizes to null, is an error (an index holds no nulls).
+pub(crate) fn normalize_key(column: &str, value: &Scalar, data_type: &DataType) -> Result<Scalar> {
+    if value.is_null() {
+        return Err(Error::invalid_input(format!(
+            "index values must not be null (column `{column}`)"
+        )));
+    }
+    let normalized = normalize_value(value, data_type)?;
+    if normalized.is_null() {
+        return Err(Error::invalid_input(format!(
+            "index value {value} of column `{column}` normalizes to null"
+        )));
+    }
+    Ok(normalized)
+}
+
 impl Index {
     /// An index without values over `column` of type `data_type` (normalized).
     ///
@@ -69,18 +86,7 @@ impl Index {
         let mut postings = Vec::new();
         let mut labels = Interner::default();
         for (value, entry_labels) in entries {
-            if value.is_null() {
-                return Err(Error::invalid_input(format!(
-                    "index values must not be null (column `{column}`)"
-                )));
-            }
-            let normalized = normalize_value(&value, &data_type)?;
-            if normalized.is_null() {
-                return Err(Error::invalid_input(format!(
-                    "index value {value} of column `{column}` normalizes to null"
-                )));
-            }
-            values.push(normalized);
+            values.push(normalize_key(column, &value, &data_type)?);
             for label in entry_labels {
                 let id = labels.intern(label.as_ref()).ok_or_else(|| {
                     Error::unsupported(format!("indices are limited to {} labels", u32::MAX - 1))

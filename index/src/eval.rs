@@ -74,7 +74,7 @@ impl Index {
 }
 
 /// The positions the mask selects (a null counts as not selected).
-fn selected(mask: &BooleanArray) -> Box<dyn Iterator<Item = usize> + '_> {
+pub(crate) fn selected(mask: &BooleanArray) -> Box<dyn Iterator<Item = usize> + '_> {
     match mask.nulls() {
         None => Box::new(mask.values().set_indices()),
         Some(nulls) => Box::new(

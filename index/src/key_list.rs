@@ -7,12 +7,13 @@
 //! matches with the same normalization and evaluator as [`Index::from_entries`] and
 //! [`Index::eval`], so both answer alike.
 
-use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::DataType;
-use plateau_core::partition_value::normalize_value;
-use plateau_core::{Error, Op, Result, Scalar, Value};
+use plateau_core::{Op, Result, Scalar, Value};
 use plateau_serialization::filter::{evaluate_literal, EvalOptions};
 
+use crate::build::normalize_key;
+use crate::eval::selected;
 use crate::keys;
 use crate::types::normalize_index_type;
 
@@ -37,20 +38,7 @@ impl KeyList {
         let data_type = normalize_index_type(column, data_type)?;
         let normalized = values
             .iter()
-            .map(|value| {
-                if value.is_null() {
-                    return Err(Error::invalid_input(format!(
-                        "index values must not be null (column `{column}`)"
-                    )));
-                }
-                let normalized = normalize_value(value, &data_type)?;
-                if normalized.is_null() {
-                    return Err(Error::invalid_input(format!(
-                        "index value {value} of column `{column}` normalizes to null"
-                    )));
-                }
-                Ok(normalized)
-            })
+            .map(|value| normalize_key(column, value, &data_type))
             .collect::<Result<Vec<_>>>()?;
         let keys = keys::canonical_floats(keys::scalars_to_array(&normalized, &data_type)?);
         Ok(KeyList {
@@ -75,11 +63,8 @@ impl KeyList {
     /// # Errors
     /// As [`Index::eval`].
     pub fn select(&self, op: Op, literal: &Value, options: &EvalOptions) -> Result<Vec<usize>> {
-        let mask: BooleanArray =
-            evaluate_literal(&self.column, self.keys.as_ref(), op, literal, options)?;
-        Ok((0..mask.len())
-            .filter(|i| mask.is_valid(*i) && mask.value(*i))
-            .collect())
+        let mask = evaluate_literal(&self.column, self.keys.as_ref(), op, literal, options)?;
+        Ok(selected(&mask).collect())
     }
 }
 

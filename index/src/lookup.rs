@@ -7,9 +7,8 @@
 //! that answers those literals exactly as the full index would: every row whose key a
 //! literal selects is in it, so the label set of each literal is the same.
 
-use arrow::array::{new_empty_array, Array, AsArray, BooleanArray, Float64Array};
+use arrow::array::{new_empty_array, Array, BooleanArray};
 use arrow::compute::kernels::boolean::or_kleene;
-use arrow::datatypes::Float64Type;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::RowSelection;
 use plateau_core::{Op, Result, Value};
@@ -17,7 +16,7 @@ use plateau_serialization::filter::{evaluate_literal, EvalOptions};
 
 use crate::index::Index;
 use crate::keys;
-use crate::persist::{IndexFile, RowsToRead};
+use crate::persist::{key_rows, IndexFile, RowsToRead};
 use crate::types::check_column;
 
 impl Index {
@@ -57,12 +56,11 @@ impl Index {
                     let matched = evaluate_literal(column, values.as_ref(), *op, value, options)?;
                     mask = or_kleene(&mask, &matched)?;
                 }
-                let nan = values.as_primitive_opt::<Float64Type>();
+                let keys = key_rows(values.as_ref());
                 selected.extend((0..values.len()).map(|row| {
                     mask.is_valid(row)
                         && mask.value(row)
-                        && values.is_valid(row)
-                        && !nan.is_some_and(|floats: &Float64Array| floats.value(row).is_nan())
+                        && keys.as_ref().is_none_or(|keys| keys[row])
                 }));
             }
             let rows = rows_to_read(&file.row_group_rows(), &selected);

@@ -391,6 +391,21 @@ impl Layout {
     }
 }
 
+/// The rows whose key is an index value: null keys (and NaN, pandas' null) are not. `None`
+/// when every row's is.
+pub(crate) fn key_rows(values: &dyn Array) -> Option<Vec<bool>> {
+    let mut valid: Option<Vec<bool>> = values.logical_nulls().map(|nulls| nulls.iter().collect());
+    if let Some(floats) = values.as_primitive_opt::<Float64Type>() {
+        if floats.values().iter().any(|v| v.is_nan()) {
+            let slots = valid.get_or_insert_with(|| vec![true; values.len()]);
+            for (slot, v) in slots.iter_mut().zip(floats.values().iter()) {
+                *slot &= !v.is_nan();
+            }
+        }
+    }
+    valid
+}
+
 /// Marks a null list element in [`RawBuilder`]'s per-element ids.
 const NO_LABEL: u32 = u32::MAX;
 
@@ -444,17 +459,7 @@ impl RawBuilder {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
-        // Null keys (and NaN, pandas' null) are not index values: skip their rows.
-        let mut valid: Option<Vec<bool>> =
-            values.logical_nulls().map(|nulls| nulls.iter().collect());
-        if let Some(floats) = values.as_primitive_opt::<Float64Type>() {
-            if floats.values().iter().any(|v| v.is_nan()) {
-                let slots = valid.get_or_insert_with(|| vec![true; values.len()]);
-                for (slot, v) in slots.iter_mut().zip(floats.values().iter()) {
-                    *slot &= !v.is_nan();
-                }
-            }
-        }
+        let valid = key_rows(values.as_ref());
         match lists.data_type() {
             DataType::List(_) => self.add_lists(lists.as_list::<i32>(), valid.as_deref())?,
             DataType::LargeList(_) => self.add_lists(lists.as_list::<i64>(), valid.as_deref())?,

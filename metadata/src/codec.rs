@@ -178,7 +178,10 @@ impl RawPartitions {
     /// partition, one table in the dataset, a valid key); the first failure is kept.
     fn check(&mut self, label: &str, entry: RawPartition<'_>) -> Option<String> {
         let (table, file) = match entry.files {
-            Some((Some(single), 1)) => single,
+            FilesMap {
+                first: Some(single),
+                count: 1,
+            } => single,
             _ => {
                 self.fail(PartitionProblem::NotOneFile {
                     label: label.to_owned(),
@@ -212,9 +215,9 @@ impl RawPartitions {
 }
 
 /// One partition entry: `{"files": {table: key}, ...}` (other keys are ignored, as in
-/// plateau). `files`: the first `(table, key)` pair and the number of pairs.
+/// plateau).
 struct RawPartition<'de> {
-    files: Option<(Option<(Text<'de>, String)>, usize)>,
+    files: FilesMap<'de>,
 }
 
 impl<'de> Deserialize<'de> for RawPartition<'de> {
@@ -232,13 +235,13 @@ impl<'de> Deserialize<'de> for RawPartition<'de> {
                 let mut files = None;
                 while let Some(key) = map.next_key::<Text<'de>>()? {
                     if key.as_str() == "files" {
-                        files = Some(map.next_value::<FilesMap<'de>>()?.0);
+                        files = Some(map.next_value::<FilesMap<'de>>()?);
                     } else {
                         map.next_value::<serde::de::IgnoredAny>()?;
                     }
                 }
                 files
-                    .map(|files| RawPartition { files: Some(files) })
+                    .map(|files| RawPartition { files })
                     .ok_or_else(|| serde::de::Error::missing_field("files"))
             }
         }
@@ -247,7 +250,10 @@ impl<'de> Deserialize<'de> for RawPartition<'de> {
 }
 
 /// `{table: key, ...}`: the first pair and the number of pairs (plateau 4 reads one table).
-struct FilesMap<'de>((Option<(Text<'de>, String)>, usize));
+struct FilesMap<'de> {
+    first: Option<(Text<'de>, String)>,
+    count: usize,
+}
 
 impl<'de> Deserialize<'de> for FilesMap<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
@@ -267,7 +273,7 @@ impl<'de> Deserialize<'de> for FilesMap<'de> {
                     first.get_or_insert(entry);
                     count += 1;
                 }
-                Ok(FilesMap((first, count)))
+                Ok(FilesMap { first, count })
             }
         }
         deserializer.deserialize_map(FilesVisitor)

@@ -220,16 +220,9 @@ impl DatasetFactory {
     /// ([`plateau_index::Index::from_parquet_matching`]) fetch each file once.
     pub async fn index_file_async(&self, column: &str) -> Result<Option<(String, Bytes)>> {
         let current = self.metadata_async().await?;
-        let key = match current.indices.get(column) {
-            Some(entry) if entry.index.is_none() => match &entry.source {
-                IndexSource::External(key) => key.clone(),
-                IndexSource::Embedded(_) => return Ok(None),
-            },
-            _ => return Ok(None),
-        };
-        if current.partition_keys.iter().any(|k| k == column) {
+        let Some(key) = load::external_index_to_fetch(&current, column) else {
             return Ok(None);
-        }
+        };
         if let Some(bytes) = self.lock_prefetched().get(&key) {
             return Ok(Some((key, bytes.clone())));
         }

@@ -326,7 +326,7 @@ pub async fn load_index_async(
 }
 
 /// The key of `column`'s external index file when it is not loaded yet.
-fn external_index_to_fetch(metadata: &DatasetMetadata, column: &str) -> Option<String> {
+pub(crate) fn external_index_to_fetch(metadata: &DatasetMetadata, column: &str) -> Option<String> {
     if metadata.partition_keys.iter().any(|k| k == column) {
         return None;
     }

@@ -10,6 +10,7 @@
 //!
 //! Partitions come out in metadata order (plateau: "not guaranteed").
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use plateau_core::naming;
@@ -174,10 +175,8 @@ pub fn prune_with(
                 && !metadata.partition_indices.contains_key(column)
             {
                 let keys = match key_values.entry(column) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(KeyPartitions::of(metadata, column)?)
-                    }
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => e.insert(KeyPartitions::of(metadata, column)?),
                 };
                 let mut narrowed = LabelSet::new(universe);
                 for value in keys.values.select(literal.op, &literal.value, &options)? {
@@ -238,54 +237,42 @@ struct KeyPartitions {
 }
 
 impl KeyPartitions {
-    fn partitions_of(&self, value: usize) -> &[u32] {
-        &self.partitions[self.offsets[value]..self.offsets[value + 1]]
-    }
-}
-
-impl KeyPartitions {
     fn of(metadata: &DatasetMetadata, column: &str) -> Result<KeyPartitions> {
         let data_type = load::column_type(metadata, column)?;
         // Value texts in label order; a text equal to the previous one (the files of one
         // partition value are listed together) is parsed once. Texts repeated elsewhere are
-        // parsed again: cheaper than hashing 100,000 distinct texts.
+        // parsed again: cheaper than hashing 100,000 distinct texts. Labels come in order,
+        // so each text's partitions are a run of `partitions`, starting at its offset.
         let mut texts: Vec<&str> = Vec::new();
-        let mut of_partition: Vec<(u32, u32)> = Vec::with_capacity(metadata.partitions.len());
+        let mut offsets: Vec<usize> = Vec::new();
+        let mut partitions: Vec<u32> = Vec::with_capacity(metadata.partitions.len());
         for (partition, label) in metadata.partitions.keys().enumerate() {
             for pair in naming::label_pairs(label) {
                 let (key, quoted) = pair?;
                 if key == column {
                     if texts.last() != Some(&quoted) {
                         texts.push(quoted);
+                        offsets.push(partitions.len());
                     }
                     // Positions fit: `partition_count` checked the partitions.
-                    of_partition.push(((texts.len() - 1) as u32, partition as u32));
+                    partitions.push(partition as u32);
                 }
             }
         }
+        offsets.push(partitions.len());
         let values = texts
             .iter()
             .map(|quoted| load::parse_partition_value(metadata, column, quoted, &data_type))
             .collect::<Result<Vec<Scalar>>>()?;
-        // CSR: the partitions of value `v` are `partitions[offsets[v]..offsets[v + 1]]`.
-        let mut offsets = vec![0usize; texts.len() + 1];
-        for (value, _) in &of_partition {
-            offsets[*value as usize + 1] += 1;
-        }
-        for v in 0..texts.len() {
-            offsets[v + 1] += offsets[v];
-        }
-        let mut fill = offsets.clone();
-        let mut partitions = vec![0u32; of_partition.len()];
-        for (value, partition) in of_partition {
-            partitions[fill[value as usize]] = partition;
-            fill[value as usize] += 1;
-        }
         Ok(KeyPartitions {
             values: KeyList::new(column, &data_type, &values)?,
             offsets,
             partitions,
         })
+    }
+
+    fn partitions_of(&self, value: usize) -> &[u32] {
+        &self.partitions[self.offsets[value]..self.offsets[value + 1]]
     }
 }
 
