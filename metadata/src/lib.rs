@@ -45,5 +45,5 @@ pub mod planning;
 pub mod schema;
 pub mod simplejson;
 
-pub use dataset::{DatasetMetadata, DatasetMetadataBuilder, IndexEntry, Partition};
+pub use dataset::{DatasetMetadata, DatasetMetadataBuilder, IndexEntry, Partition, PartitionMap};
 pub use factory::DatasetFactory;

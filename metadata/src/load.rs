@@ -24,7 +24,7 @@ use serde_json::Value as Json;
 
 use crate::codec;
 use crate::common_metadata::read_common_metadata;
-use crate::dataset::{creation_time_now, DatasetMetadata, IndexSource, Partition};
+use crate::dataset::{creation_time_now, DatasetMetadata, IndexSource, Partition, PartitionMap};
 
 /// What to load along with the metadata file.
 #[derive(Clone, Debug)]
@@ -164,7 +164,7 @@ pub async fn load_prefetching_async(
 async fn discover_implicit_partitions(store: &Store, metadata: &mut DatasetMetadata) -> Result<()> {
     let uuid = metadata.uuid.clone();
     let indices_prefix = naming::indices_prefix(&uuid);
-    let mut partitions = IndexMap::new();
+    let mut partitions = PartitionMap::default();
     let mut depth: Option<usize> = None;
     let mut table: Option<String> = None;
     for key in store.list_keys_async(&format!("{uuid}/")).await? {
