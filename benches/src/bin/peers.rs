@@ -48,7 +48,7 @@ use plateau_io::options::{StoreOptions, UpdateOptions};
 use plateau_io::read::ReadOptions;
 use plateau_io::scan::{execute, plan_scan_async, ScanOptions};
 use plateau_io_parallel::ParallelOptions;
-use plateau_metadata::DatasetFactory;
+use plateau_metadata::{DatasetFactory, DatasetMetadata};
 use serde_json::{json, Value};
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -78,13 +78,25 @@ struct Engines {
 struct Outcome {
     rows: Option<usize>,
     result_bytes: Option<usize>,
+    /// The result itself, dropped after the clock stops: the Python engines' results are
+    /// freed after their timing too (`timed_python`).
+    result: Option<Box<dyn std::any::Any>>,
 }
 
 impl Outcome {
-    fn table(batch: &RecordBatch) -> Self {
+    fn table(batch: RecordBatch) -> Self {
         Self {
             rows: Some(batch.num_rows()),
             result_bytes: Some(batch.get_array_memory_size()),
+            result: Some(Box::new(batch)),
+        }
+    }
+
+    fn metadata(metadata: Arc<DatasetMetadata>) -> Self {
+        Self {
+            rows: Some(metadata.partitions.len()),
+            result_bytes: None,
+            result: Some(Box::new(metadata)),
         }
     }
 }
@@ -156,7 +168,7 @@ fn arrow_read(command: &Value) -> Res<Outcome> {
         }
         _ => None,
     };
-    Ok(Outcome::table(&read_files(&files, filter.as_ref())?))
+    Ok(Outcome::table(read_files(&files, filter.as_ref())?))
 }
 
 /// The untimed setup of a command: a `write` starts from a store without the dataset.
@@ -186,11 +198,11 @@ impl Engines {
         let api = field(command, "api")?;
         let factory = factory(command)?;
         match (op, api) {
-            ("read", "eager") => Ok(Outcome::table(&plateau_io_eager::read_table(
+            ("read", "eager") => Ok(Outcome::table(plateau_io_eager::read_table(
                 &factory,
                 &read_options(command)?,
             )?)),
-            ("read", "parallel") => Ok(Outcome::table(&plateau_io_parallel::read::read_table(
+            ("read", "parallel") => Ok(Outcome::table(plateau_io_parallel::read::read_table(
                 &factory,
                 &read_options(command)?,
                 &self.parallel,
@@ -206,7 +218,7 @@ impl Engines {
                             .await?;
                     plateau_io::read::concat_table(&plan, &batches)
                 })?;
-                Ok(Outcome::table(&table))
+                Ok(Outcome::table(table))
             }
             ("write", api) => {
                 let store = factory.store();
@@ -289,20 +301,10 @@ impl Engines {
                 }
                 Ok(Outcome::default())
             }
-            ("load", "eager" | "parallel") => {
-                let metadata = factory.metadata()?;
-                Ok(Outcome {
-                    rows: Some(metadata.partitions.len()),
-                    result_bytes: None,
-                })
-            }
-            ("load", "async") => {
-                let metadata = self.runtime.block_on(factory.metadata_async())?;
-                Ok(Outcome {
-                    rows: Some(metadata.partitions.len()),
-                    result_bytes: None,
-                })
-            }
+            ("load", "eager" | "parallel") => Ok(Outcome::metadata(factory.metadata()?)),
+            ("load", "async") => Ok(Outcome::metadata(
+                self.runtime.block_on(factory.metadata_async())?,
+            )),
             (op, api) => Err(format!("unknown operation `{op}` for api `{api}`").into()),
         }
     }
@@ -341,10 +343,15 @@ fn answer(engines: &Engines, line: &str) -> Value {
     let seconds = start.elapsed().as_secs_f64();
     let peak = before.and_then(|before| Some(status_bytes("VmHWM:")?.saturating_sub(before)));
     match outcome {
-        Ok(outcome) => json!({
-            "seconds": seconds, "rows": outcome.rows,
-            "result_bytes": outcome.result_bytes, "peak_bytes": peak,
-        }),
+        Ok(outcome) => {
+            let answer = json!({
+                "seconds": seconds, "rows": outcome.rows,
+                "result_bytes": outcome.result_bytes, "peak_bytes": peak,
+            });
+            // Freed untimed, as the Python engines' results are.
+            drop(outcome.result);
+            answer
+        }
         Err(e) => json!({ "error": e.to_string() }),
     }
 }
