@@ -15,7 +15,7 @@
 use indexmap::IndexMap;
 use plateau_core::naming::{self, MetadataFormat, DEFAULT_TABLE};
 use plateau_core::{Error, Result};
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -111,19 +111,143 @@ impl Serialize for FilesView<'_> {
     }
 }
 
-/// The metadata file as stored, decoded without an intermediate value tree.
-#[derive(Deserialize)]
+/// The metadata file as stored, decoded without an intermediate value tree. A missing or
+/// `null` field is `None`; a repeated field is an error.
+#[derive(Default)]
 struct RawDict {
     dataset_metadata_version: Option<Json>,
     dataset_uuid: Option<Json>,
-    #[serde(default)]
     metadata: Option<Json>,
-    #[serde(default)]
     partitions: Option<RawPartitions>,
-    #[serde(default)]
     partition_keys: Option<Json>,
-    #[serde(default)]
     indices: Option<IndexMap<String, Json>>,
+}
+
+impl<'de> Deserialize<'de> for RawDict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        RawDictSeed {
+            partitions_capacity: 0,
+        }
+        .deserialize(deserializer)
+    }
+}
+
+/// Decodes a [`RawDict`] with room for `partitions_capacity` partitions reserved up front.
+/// JSON maps do not tell their length, and growing the map of 100,000 partitions one
+/// doubling at a time (rehashing and moving its entries) was 10% of a load.
+struct RawDictSeed {
+    partitions_capacity: usize,
+}
+
+impl RawDictSeed {
+    /// A guess from the size of a JSON file: a partition entry
+    /// (`"label": {"files": {"table": "<uuid>/<table>/<label>/<name>.parquet"}}`) takes well
+    /// over 64 bytes, so this seldom reserves less than needed, and never more than
+    /// `len / 128` entries. Capped, like the msgpack hint, at 2^20.
+    fn for_json(len: usize) -> Self {
+        Self {
+            partitions_capacity: (len / 128).min(1 << 20),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RawDictSeed {
+    type Value = RawDict;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<RawDict, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawDictSeed {
+    type Value = RawDict;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a dataset metadata dict")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<RawDict, A::Error> {
+        let mut raw = RawDict::default();
+        // Whether a field was seen, `null` included, as serde's derive counts them.
+        let mut seen = [false; 6];
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let (slot, field) = match key.as_str() {
+                "dataset_metadata_version" => (0, "dataset_metadata_version"),
+                "dataset_uuid" => (1, "dataset_uuid"),
+                "metadata" => (2, "metadata"),
+                "partitions" => (3, "partitions"),
+                "partition_keys" => (4, "partition_keys"),
+                "indices" => (5, "indices"),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(serde::de::Error::duplicate_field(field));
+            }
+            match slot {
+                0 => raw.dataset_metadata_version = map.next_value()?,
+                1 => raw.dataset_uuid = map.next_value()?,
+                2 => raw.metadata = map.next_value()?,
+                3 => {
+                    raw.partitions = map.next_value_seed(OptionalPartitions {
+                        capacity: self.partitions_capacity,
+                    })?;
+                }
+                4 => raw.partition_keys = map.next_value()?,
+                _ => raw.indices = map.next_value()?,
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// `partitions`, `null` or a map, with room reserved for `capacity` partitions when the
+/// format does not tell the map's length.
+struct OptionalPartitions {
+    capacity: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for OptionalPartitions {
+    type Value = Option<RawPartitions>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalPartitions {
+    type Value = Option<RawPartitions>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("null or a map of partition label to {\"files\": {table: key}}")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer
+            .deserialize_map(PartitionsVisitor {
+                capacity: self.capacity,
+            })
+            .map(Some)
+    }
 }
 
 /// The `partitions` dict decoded straight into the metadata's map. Per partition only the
@@ -146,35 +270,41 @@ enum PartitionProblem {
 
 impl<'de> Deserialize<'de> for RawPartitions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct PartitionsVisitor;
-        impl<'de> Visitor<'de> for PartitionsVisitor {
-            type Value = RawPartitions;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of partition label to {\"files\": {table: key}}")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<RawPartitions, A::Error> {
-                let mut out = RawPartitions {
-                    map: PartitionMap::with_capacity_and_hasher(
-                        map.size_hint().unwrap_or(0).min(1 << 20),
-                        Default::default(),
-                    ),
-                    table: None,
-                    problem: None,
-                };
-                while let Some(label) = map.next_key::<String>()? {
-                    let entry = map.next_value::<RawPartition<'de>>()?;
-                    let Some(file) = out.check(&label, entry) else {
-                        continue;
-                    };
-                    out.map.insert(label, Partition { file });
-                }
-                Ok(out)
-            }
+        deserializer.deserialize_map(PartitionsVisitor { capacity: 0 })
+    }
+}
+
+/// Decodes the `partitions` map, reserving the map's own length if the format tells it,
+/// else `capacity`.
+struct PartitionsVisitor {
+    capacity: usize,
+}
+
+impl<'de> Visitor<'de> for PartitionsVisitor {
+    type Value = RawPartitions;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of partition label to {\"files\": {table: key}}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<RawPartitions, A::Error> {
+        let capacity = map.size_hint().unwrap_or(self.capacity).min(1 << 20);
+        let mut out = RawPartitions {
+            map: PartitionMap::with_capacity_and_hasher(capacity, Default::default()),
+            table: None,
+            problem: None,
+        };
+        while let Some(label) = map.next_key::<String>()? {
+            let entry = map.next_value::<RawPartition<'de>>()?;
+            let Some(file) = out.check(&label, entry) else {
+                continue;
+            };
+            out.map.insert(label, Partition { file });
         }
-        deserializer.deserialize_map(PartitionsVisitor)
+        Ok(out)
     }
 }
 
@@ -540,7 +670,12 @@ pub fn decode(bytes: &[u8], format: MetadataFormat, key: &str) -> Result<Dataset
         // validates every string on its own, 7% of a 100,000-partition load.
         MetadataFormat::Json => std::str::from_utf8(bytes)
             .map_err(|e| e.to_string())
-            .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .and_then(|text| {
+                let mut json = serde_json::Deserializer::from_str(text);
+                let raw = RawDictSeed::for_json(text.len()).deserialize(&mut json);
+                raw.and_then(|raw| json.end().map(|()| raw))
+                    .map_err(|e| e.to_string())
+            })
             .map_err(|e| Error::corrupt(key, format!("invalid metadata JSON: {e}")))?,
         MetadataFormat::Msgpack => rmp_serde::from_slice(&decompress(bytes, key)?)
             .map_err(|e| Error::corrupt(key, format!("invalid metadata msgpack: {e}")))?,
@@ -606,6 +741,43 @@ mod tests {
     use crate::dataset::DatasetMetadataBuilder;
 
     /// The partitions dict's rules, checked in file order, in both formats and the dict form.
+    /// The hand-written decoder of the top-level dict keeps the derive's rules: a `null`
+    /// `partitions` is an implicit dataset, unknown keys are ignored, a repeated key is an
+    /// error (also a repeated `null`), in every format.
+    #[test]
+    fn top_level_fields_follow_the_derived_rules() {
+        let parse = |json: &str| {
+            let dict: Option<Json> = serde_json::from_str(json).ok();
+            let from_bytes = decode(json.as_bytes(), MetadataFormat::Json, "k");
+            (from_bytes, dict)
+        };
+        let head = r#""dataset_metadata_version": 4, "dataset_uuid": "u""#;
+        let (null, _) = parse(&format!(
+            r#"{{{head}, "partitions": null, "x": [1, {{}}]}}"#
+        ));
+        let null = null.unwrap();
+        assert!(!null.explicit_partitions);
+        assert!(null.partitions.is_empty());
+        let (listed, dict) = parse(&format!(
+            r#"{{{head}, "partitions": {{"p=1": {{"files": {{"table": "u/table/p=1/a.parquet"}}}}}}}}"#
+        ));
+        let listed = listed.unwrap();
+        assert!(listed.explicit_partitions);
+        assert_eq!(listed.partitions["p=1"].file, "u/table/p=1/a.parquet");
+        let from_value = from_dict(&dict.unwrap(), MetadataFormat::Json).unwrap();
+        assert_eq!(listed.partitions, from_value.partitions);
+        for repeated in [
+            format!(r#"{{{head}, "partitions": null, "partitions": null}}"#),
+            format!(r#"{{{head}, "dataset_uuid": "v"}}"#),
+            format!(r#"{{{head}, "indices": {{}}, "indices": {{}}}}"#),
+        ] {
+            let err = decode(repeated.as_bytes(), MetadataFormat::Json, "k").unwrap_err();
+            assert!(err.to_string().contains("duplicate field"), "{err}");
+        }
+        let trailing = format!(r#"{{{head}}} x"#);
+        assert!(decode(trailing.as_bytes(), MetadataFormat::Json, "k").is_err());
+    }
+
     /// The whole-file UTF-8 check reports bytes that are not UTF-8 as a corrupt file, as
     /// the per-string check did, also where they sit inside a string.
     #[test]
