@@ -740,10 +740,10 @@ mod tests {
     use super::*;
     use crate::dataset::DatasetMetadataBuilder;
 
-    /// The partitions dict's rules, checked in file order, in both formats and the dict form.
     /// The hand-written decoder of the top-level dict keeps the derive's rules: a `null`
     /// `partitions` is an implicit dataset, unknown keys are ignored, a repeated key is an
-    /// error (also a repeated `null`), in every format.
+    /// error (also a repeated `null`), trailing bytes are an error; JSON bytes and the dict
+    /// form agree.
     #[test]
     fn top_level_fields_follow_the_derived_rules() {
         let parse = |json: &str| {
@@ -792,6 +792,7 @@ mod tests {
         assert!(err.to_string().contains("invalid metadata JSON"), "{err}");
     }
 
+    /// The partitions dict's rules, checked in file order, in both formats and the dict form.
     #[test]
     fn partition_entries_follow_plateaus_rules() {
         let decode_json = |json: &str| {
